@@ -1,0 +1,36 @@
+# Quick start: `make run` serves Airtime on http://127.0.0.1:3000, `make test` runs every suite.
+# Both install what is missing first (scripts/bootstrap).
+
+SHELL := /bin/bash
+# One target dir for the release server, the tests and cargo-leptos, kept outside the checkout so
+# a fresh clone (CI) reuses the compiled dependencies.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/airtime/target
+# npm's binaryen must win over Debian's wasm-opt, which produces a broken bundle.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+SERVER := $(CARGO_TARGET_DIR)/release/airtime
+
+.PHONY: setup build run test test-unit test-e2e fmt clean-data
+
+setup:
+	@scripts/bootstrap
+
+build: setup
+	cargo leptos build --release
+
+run: build
+	$(SERVER) serve
+
+# Unit and integration tests share the release artifacts of `build` (same profile and features).
+test-unit: build
+	cargo test --release --features ssr
+
+test-e2e: build
+	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
+
+test: test-unit test-e2e
+
+fmt:
+	cargo fmt
+
+clean-data:
+	rm -rf data

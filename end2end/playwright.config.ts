@@ -1,0 +1,54 @@
+import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// A freshly started release server with its own empty data directory (SQLite) per run.
+const port = Number(process.env.AIRTIME_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const server =
+  process.env.AIRTIME_SERVER ??
+  join(process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target"), "release/airtime");
+const dataDir = mkdtempSync(join(tmpdir(), "airtime-e2e-"));
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: `${server} serve`,
+    cwd: resolve(__dirname, ".."),
+    url: `${baseURL}/readyz`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      AIRTIME_DATA_DIR: dataDir,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      // Every test signs up from 127.0.0.1; the per-IP sign-up limit is tested elsewhere.
+      AIRTIME_SIGNUPS_PER_IP_PER_HOUR: "1000",
+      AIRTIME_SIGNIN_FAILURES_PER_IP: "1000",
+      LOG_FORMAT: "json",
+    },
+  },
+});

@@ -1,0 +1,121 @@
+import { expect, test } from "@playwright/test";
+import { gotoHydrated, PASSWORD, signIn, signOut, signUp, uniqueEmail, watchConsole } from "./helpers";
+
+test("a coach signs up, out and in, changes the password and deletes the account", async ({ page }) => {
+  const errors = watchConsole(page);
+  const email = uniqueEmail("coach");
+
+  await signUp(page, email);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+
+  await signOut(page);
+  await signIn(page, email);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  await signOut(page);
+
+  // Wrong password: one message that does not say which part was wrong.
+  await signIn(page, email, "not-the-password-1");
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  await expect(page.getByTestId("current-user")).toHaveCount(0);
+
+  // Duplicate email.
+  await signUp(page, email.toUpperCase());
+  await expect(page.getByText("An account with this email already exists.")).toBeVisible();
+
+  // Change password, then only the new one works.
+  await signIn(page, email);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  const newPassword = "even-higher-2027";
+  await gotoHydrated(page, "/account");
+  await page.getByLabel("Current password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("New password", { exact: true }).fill(newPassword);
+  await page.getByLabel("Confirm password", { exact: true }).fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password was changed.");
+  await signOut(page);
+  await signIn(page, email, PASSWORD);
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  await signIn(page, email, newPassword);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+
+  // Delete the account: wrong password first, then the right one.
+  await gotoHydrated(page, "/account");
+  await page.getByLabel("Password", { exact: true }).fill("not-the-password-1");
+  await page.getByRole("button", { name: "Delete account" }).click();
+  await expect(page.getByText("That password is not correct.")).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill(newPassword);
+  await page.getByRole("button", { name: "Delete account" }).click();
+  await expect(page.getByText("Your account was deleted.")).toBeVisible();
+  await expect(page.getByTestId("current-user")).toHaveCount(0);
+  await signIn(page, email, newPassword);
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+
+  expect(errors, errors.join("\n")).toEqual([]);
+});
+
+test("validation messages appear beside their fields", async ({ page }) => {
+  await gotoHydrated(page, "/signup");
+  await page.getByLabel("Email", { exact: true }).fill("not-an-email@x");
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.locator("#field-email-message")).toHaveText(
+    "Enter a valid email address, like name@example.com.",
+  );
+  await expect(page.getByLabel("Email", { exact: true })).toHaveAttribute("aria-invalid", "true");
+
+  await page.getByLabel("Email", { exact: true }).fill(uniqueEmail("rules"));
+  await page.getByLabel("Password", { exact: true }).fill("password123");
+  await page.getByLabel("Confirm password", { exact: true }).fill("password123");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.locator("#field-password-message")).toContainText("too common");
+
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD + "x");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.locator("#field-confirm_password-message")).toHaveText("Passwords do not match.");
+});
+
+test("repeated wrong passwords lock the account for a while", async ({ page }) => {
+  const email = uniqueEmail("throttled");
+  await signUp(page, email);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  await signOut(page);
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, email, `wrong-password-${i}`);
+    await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  }
+  // Even the right password is refused until the window passes.
+  await signIn(page, email);
+  await expect(page.getByRole("alert")).toContainText("Too many attempts. Try again in");
+  await expect(page.getByTestId("current-user")).toHaveCount(0);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("sign-up and sign-in still work as plain forms", async ({ page }) => {
+    const email = uniqueEmail("nojs");
+    await page.goto("/signup");
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByTestId("current-user")).toHaveText(email);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByTestId("current-user")).toHaveCount(0);
+
+    await page.goto("/signin");
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByLabel("Password", { exact: true }).fill("not-the-password-1");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("current-user")).toHaveText(email);
+  });
+});

@@ -1,0 +1,91 @@
+use leptos::prelude::*;
+
+use crate::{domain::user::SignedInUser, error::AppError};
+
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
+    use crate::server::accounts::Accounts;
+    let user = Accounts::from_request().await?.current_user().await?;
+    Ok(user.map(|u| SignedInUser {
+        id: u.id,
+        email: u.email,
+    }))
+}
+
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request()
+            .await?
+            .sign_up(&email, &password, &confirm_password)
+            .await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request()
+            .await?
+            .sign_in(&email, &password)
+            .await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request().await?.sign_out().await?;
+        leptos_axum::redirect("/signin");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request()
+            .await?
+            .change_password(&current_password, &new_password, &confirm_password)
+            .await
+    }
+    .await;
+    finish(result).await
+}
+
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request()
+            .await?
+            .delete_account(&password)
+            .await?;
+        leptos_axum::redirect("/?account=deleted");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}

@@ -1,0 +1,68 @@
+//! The user interface, rendered on the server and hydrated in the browser.
+
+pub mod auth;
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use auth::Auth;
+use components::header::Header;
+use pages::{
+    account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
+    sign_up::SignUpPage,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Airtime measures vertical jumps from phone videos."/>
+                <link rel="icon" href="/favicon.ico"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(Auth::new());
+    // Tests and scripts wait for this before they click: before hydration a click is a plain
+    // form post.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/airtime.css"/>
+        <Title text="Airtime — jump testing from phone videos"/>
+        <Router>
+            <Header/>
+            <main class="mx-auto w-full max-w-5xl px-4 py-8">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("signin") view=SignInPage/>
+                    <Route path=path!("signup") view=SignUpPage/>
+                    <Route path=path!("account") view=AccountPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

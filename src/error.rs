@@ -1,0 +1,136 @@
+//! The one error type of Airtime's server functions.
+//!
+//! Every failure a user can meet has a variant here, a stable `code` (its serde tag, which API
+//! users script against), a user-facing message (its `Display`), the form field it belongs to
+//! and an HTTP status. Internals never reach the client: the server logs them and sends `Internal`.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A form field an error can be shown beside; the names match the inputs' `name`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    Password,
+    ConfirmPassword,
+    CurrentPassword,
+    NewPassword,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("{message}")]
+    InvalidInput { field: Field, message: String },
+    #[error("An account with this email already exists. Sign in instead.")]
+    EmailTaken,
+    #[error("Email or password is incorrect.")]
+    InvalidCredentials,
+    #[error("That password is not correct.")]
+    WrongPassword { field: Field },
+    #[error("Too many attempts. Try again in {}.", wait_phrase(*retry_after_s))]
+    RateLimited { retry_after_s: u64 },
+    #[error("Please sign in first.")]
+    SignInRequired,
+    #[error("Not found.")]
+    NotFound,
+    #[error("The request could not be understood. Reload the page and try again.")]
+    BadRequest,
+    #[error("Airtime could not be reached. Check your connection and try again.")]
+    Unreachable,
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(field: Field, message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The field a form shows this error beside; `None` means above the form.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Self::InvalidInput { field, .. } | Self::WrongPassword { field } => Some(*field),
+            Self::EmailTaken => Some(Field::Email),
+            _ => None,
+        }
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::InvalidInput { .. } => 422,
+            Self::EmailTaken => 409,
+            Self::InvalidCredentials | Self::SignInRequired => 401,
+            Self::WrongPassword { .. } => 403,
+            Self::RateLimited { .. } => 429,
+            Self::NotFound => 404,
+            Self::BadRequest => 400,
+            Self::Unreachable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+fn wait_phrase(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{} second{}", seconds.max(1), plural(seconds.max(1))),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            format!("{minutes} minute{}", plural(minutes))
+        }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => Self::Unreachable,
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_carries_a_stable_code() {
+        let json = serde_json::to_string(&AppError::RateLimited { retry_after_s: 90 }).unwrap();
+        assert_eq!(json, r#"{"code":"rate_limited","retry_after_s":90}"#);
+        let back: AppError = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.to_string(),
+            "Too many attempts. Try again in 2 minutes."
+        );
+    }
+
+    #[test]
+    fn field_errors_name_their_field() {
+        let err = AppError::invalid(Field::Email, "Enter your email address.");
+        assert_eq!(err.field(), Some(Field::Email));
+        assert_eq!(err.status_code(), 422);
+        assert_eq!(AppError::InvalidCredentials.field(), None);
+    }
+}

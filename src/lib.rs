@@ -1,0 +1,20 @@
+//! Airtime: jump testing from phone videos.
+//!
+//! One crate, two builds: `ssr` is the axum server binary, `hydrate` the WASM front end.
+//! `app` (pages and components), `api` (server functions), `domain` and `error` are shared;
+//! `server` (configuration, storage, middleware, services) exists only in the server build.
+
+pub mod api;
+pub mod app;
+pub mod domain;
+pub mod error;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,51 @@
+use airtime::server::{config::Settings, startup::Application, telemetry};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Usage: airtime [serve]
+
+  serve    Run the web app (the default). Settings come from Leptos.toml and the
+           environment; see README.md.";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("serve") => serve().await,
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("airtime: unknown command {other:?}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("airtime: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format, std::io::stdout);
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            eprintln!("airtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(addr = %app.addr(), "listening on http://{}", app.addr());
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Accounts: storage, password hashing and the sign-up / sign-in / sign-out use cases.
+
+pub mod password_hash;
+pub mod repo;
+pub mod service;
+
+pub use service::Accounts;

@@ -1,0 +1,103 @@
+//! SQL for the `users` table (the same text on SQLite and PostgreSQL).
+
+use sqlx::{any::AnyRow, Row};
+
+use crate::server::{db::Database, time::unix_now};
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub session_epoch: i64,
+}
+
+impl UserRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            password_hash: row.try_get("password_hash")?,
+            session_epoch: row.try_get("session_epoch")?,
+        })
+    }
+}
+
+pub enum InsertOutcome {
+    Created,
+    EmailTaken,
+}
+
+const SELECT_USER: &str = "SELECT id, email, password_hash, session_epoch FROM users";
+
+pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query(&format!("{SELECT_USER} WHERE email = $1"))
+        .bind(email.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .as_ref()
+        .map(UserRecord::from_row)
+        .transpose()
+}
+
+pub async fn find_by_id(db: &Database, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query(&format!("{SELECT_USER} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .as_ref()
+        .map(UserRecord::from_row)
+        .transpose()
+}
+
+pub async fn insert(
+    db: &Database,
+    id: &str,
+    email: &str,
+    password_hash: &str,
+) -> Result<InsertOutcome, sqlx::Error> {
+    let now = unix_now();
+    let result = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, session_epoch, created_at, updated_at) \
+         VALUES ($1, $2, $3, 0, $4, $5)",
+    )
+    .bind(id.to_string())
+    .bind(email.to_string())
+    .bind(password_hash.to_string())
+    .bind(now)
+    .bind(now)
+    .execute(&db.pool)
+    .await;
+    match result {
+        Ok(_) => Ok(InsertOutcome::Created),
+        // Two sign-ups racing for one email: the database decides, the loser hears "taken".
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(InsertOutcome::EmailTaken),
+        Err(e) => Err(e),
+    }
+}
+
+/// Stores the new hash and bumps the session epoch; returns the new epoch.
+pub async fn update_password(
+    db: &Database,
+    id: &str,
+    password_hash: &str,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2 \
+         WHERE id = $3 RETURNING session_epoch",
+    )
+    .bind(password_hash.to_string())
+    .bind(unix_now())
+    .bind(id.to_string())
+    .fetch_one(&db.pool)
+    .await?;
+    row.try_get("session_epoch")
+}
+
+pub async fn delete(db: &Database, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! Settings: `Leptos.toml` (the `[airtime]` table and leptos' own section) with environment
+//! variables on top. Kept apart from start-up so tests can build settings without files.
+
+use leptos::config::{get_config_from_str, LeptosOptions};
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Used when no Leptos.toml is found, so the binary also runs from any directory.
+const DEFAULT_CONFIG: &str = include_str!("../../Leptos.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file: {0}")]
+    Parse(String),
+    #[error("invalid value for {key}: {value:?} ({expected})")]
+    Invalid {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub leptos: LeptosOptions,
+    pub data_dir: PathBuf,
+    /// Resolved: never empty.
+    pub database_url: String,
+    pub cookie_secure: bool,
+    pub session_inactivity_days: i64,
+    pub signin_failures_per_account: u32,
+    pub signin_failures_per_ip: u32,
+    pub signin_window: Duration,
+    pub signups_per_ip_per_hour: u32,
+    pub trust_forwarded_for: bool,
+    pub log_format: LogFormat,
+}
+
+/// The `[airtime]` table; every key optional so a partial file still works.
+#[derive(Debug, Default, Deserialize)]
+struct AirtimeTable {
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    cookie_secure: Option<String>,
+    session_inactivity_days: Option<i64>,
+    signin_failures_per_account: Option<u32>,
+    signin_failures_per_ip: Option<u32>,
+    signin_window_minutes: Option<u64>,
+    signups_per_ip_per_hour: Option<u32>,
+    trust_forwarded_for: Option<bool>,
+    log_format: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    airtime: AirtimeTable,
+}
+
+impl Settings {
+    /// Reads `AIRTIME_CONFIG` (default `Leptos.toml` in the working directory) and the process
+    /// environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let path = std::env::var("AIRTIME_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && path == "Leptos.toml" => {
+                DEFAULT_CONFIG.to_string()
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::from_sources(&text, |key| std::env::var(key).ok())
+    }
+
+    /// The built-in defaults (the shipped Leptos.toml) without the environment: for tests.
+    pub fn defaults() -> Self {
+        Self::from_sources(DEFAULT_CONFIG, |_| None).expect("the shipped Leptos.toml is valid")
+    }
+
+    pub fn from_sources(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file: ConfigFile =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let table = file.airtime;
+        // leptos applies LEPTOS_* variables itself, from the real environment.
+        let mut leptos =
+            get_config_from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        if let Some(addr) = env("LEPTOS_SITE_ADDR") {
+            leptos.site_addr = parse("LEPTOS_SITE_ADDR", &addr, "host:port")?;
+        }
+
+        let data_dir = PathBuf::from(
+            env("AIRTIME_DATA_DIR")
+                .or(table.data_dir)
+                .unwrap_or_else(|| "data".into()),
+        );
+        let database_url = env("DATABASE_URL")
+            .or(table.database_url)
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("airtime.db").display()
+                )
+            });
+        let cookie_secure = match env("AIRTIME_COOKIE_SECURE")
+            .or(table.cookie_secure)
+            .unwrap_or_else(|| "auto".into())
+            .as_str()
+        {
+            "auto" => !leptos.site_addr.ip().is_loopback(),
+            "true" => true,
+            "false" => false,
+            other => {
+                return Err(ConfigError::Invalid {
+                    key: "cookie_secure".into(),
+                    value: other.into(),
+                    expected: "auto, true or false",
+                })
+            }
+        };
+        let log_format = match env("LOG_FORMAT")
+            .or(env("AIRTIME_LOG_FORMAT"))
+            .or(table.log_format)
+            .unwrap_or_default()
+            .as_str()
+        {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            "" if cfg!(debug_assertions) => LogFormat::Pretty,
+            "" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::Invalid {
+                    key: "log_format".into(),
+                    value: other.into(),
+                    expected: "json or pretty",
+                })
+            }
+        };
+
+        Ok(Self {
+            data_dir,
+            database_url,
+            cookie_secure,
+            session_inactivity_days: number(&env, "AIRTIME_SESSION_INACTIVITY_DAYS")?
+                .or(table.session_inactivity_days)
+                .unwrap_or(14),
+            signin_failures_per_account: number(&env, "AIRTIME_SIGNIN_FAILURES_PER_ACCOUNT")?
+                .or(table.signin_failures_per_account)
+                .unwrap_or(5),
+            signin_failures_per_ip: number(&env, "AIRTIME_SIGNIN_FAILURES_PER_IP")?
+                .or(table.signin_failures_per_ip)
+                .unwrap_or(20),
+            signin_window: Duration::from_secs(
+                60 * number(&env, "AIRTIME_SIGNIN_WINDOW_MINUTES")?
+                    .or(table.signin_window_minutes)
+                    .unwrap_or(15),
+            ),
+            signups_per_ip_per_hour: number(&env, "AIRTIME_SIGNUPS_PER_IP_PER_HOUR")?
+                .or(table.signups_per_ip_per_hour)
+                .unwrap_or(10),
+            trust_forwarded_for: number(&env, "AIRTIME_TRUST_FORWARDED_FOR")?
+                .or(table.trust_forwarded_for)
+                .unwrap_or(false),
+            log_format,
+            leptos,
+        })
+    }
+
+    pub fn site_addr(&self) -> SocketAddr {
+        self.leptos.site_addr
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+) -> Result<Option<T>, ConfigError> {
+    env(key)
+        .map(|value| parse(key, &value, "a number or true/false"))
+        .transpose()
+}
+
+fn parse<T: std::str::FromStr>(
+    key: &str,
+    value: &str,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Invalid {
+        key: key.into(),
+        value: value.into(),
+        expected,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with_env(vars: &[(&str, &str)]) -> Settings {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_sources(DEFAULT_CONFIG, |k| vars.get(k).cloned()).unwrap()
+    }
+
+    #[test]
+    fn defaults_are_sqlite_under_data_on_loopback() {
+        let s = with_env(&[]);
+        assert_eq!(s.database_url, "sqlite://data/airtime.db?mode=rwc");
+        assert_eq!(s.site_addr().to_string(), "127.0.0.1:3000");
+        assert!(!s.cookie_secure, "loopback serves plain http");
+        assert_eq!(s.signin_failures_per_account, 5);
+        assert_eq!(s.leptos.output_name.as_ref(), "airtime");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let s = with_env(&[
+            ("AIRTIME_DATA_DIR", "/srv/airtime"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+            ("AIRTIME_SIGNIN_FAILURES_PER_ACCOUNT", "3"),
+            ("LOG_FORMAT", "pretty"),
+        ]);
+        assert_eq!(s.database_url, "sqlite:///srv/airtime/airtime.db?mode=rwc");
+        assert!(s.cookie_secure, "public address defaults to Secure cookies");
+        assert_eq!(s.signin_failures_per_account, 3);
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        let pg = with_env(&[("DATABASE_URL", "postgres://127.0.0.1/test")]);
+        assert_eq!(pg.database_url, "postgres://127.0.0.1/test");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = Settings::from_sources(DEFAULT_CONFIG, |k| {
+            (k == "AIRTIME_COOKIE_SECURE").then(|| "maybe".to_string())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("cookie_secure"), "{err}");
+    }
+}

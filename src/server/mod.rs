@@ -1,0 +1,17 @@
+//! Everything that exists only in the server build: configuration, start-up, storage,
+//! middleware and the services the server functions call.
+
+pub mod accounts;
+pub mod audit;
+pub mod client;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod health;
+pub mod middleware;
+pub mod sessions;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod throttle;
+pub mod time;

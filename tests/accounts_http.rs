@@ -1,0 +1,327 @@
+//! Accounts over HTTP against the real app, on SQLite always and on PostgreSQL when it answers.
+
+mod common;
+
+use common::{error_code, postgres_available, session_cookie, unique_email, Backend, TestApp};
+
+const PASSWORD: &str = "jump-higher-2026";
+
+/// Runs a scenario on SQLite, then on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread")]
+            async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                if super::postgres_available() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    sign_up_starts_a_secure_session,
+    sign_in_cycles_the_session_id,
+    wrong_password_and_unknown_email_look_the_same,
+    failed_sign_ins_are_throttled_per_account,
+    sign_ups_are_limited_per_ip,
+    duplicate_emails_are_refused,
+    sessions_survive_a_restart,
+    password_change_signs_out_other_sessions,
+    account_deletion_needs_the_password,
+    cross_site_requests_are_refused,
+    health_and_request_ids,
+);
+
+async fn sign_up_starts_a_secure_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let email = unique_email("Coach");
+    let response = app
+        .sign_up(&client, &format!("  {email}  "), PASSWORD)
+        .await;
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{}",
+        response.status()
+    );
+    let cookie = session_cookie(&response).expect("session cookie set");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "loopback serves plain http: {cookie}"
+    );
+    assert!(cookie.contains("Max-Age="), "inactivity expiry: {cookie}");
+    assert_eq!(app.current_email(&client).await, Some(email.to_lowercase()));
+
+    let events = app.audit_events().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, "sign_up");
+    assert!(events[0].1.is_some());
+}
+
+async fn sign_in_cycles_the_session_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let email = unique_email("cycle");
+    let first = session_cookie(&app.sign_up(&client, &email, PASSWORD).await).unwrap();
+    let second = session_cookie(&app.sign_in(&client, &email, PASSWORD).await).unwrap();
+    let id = |c: &str| c.split(';').next().unwrap().to_string();
+    assert_ne!(id(&first), id(&second), "a new session id at sign-in");
+    assert_eq!(app.current_email(&client).await, Some(email.clone()));
+
+    let out = app.call(&client, "sign_out", &[]).await;
+    assert!(!out.status().is_server_error());
+    assert_eq!(app.current_email(&client).await, None);
+    let kinds: Vec<String> = app.audit_events().await.into_iter().map(|e| e.0).collect();
+    for expected in ["sign_up", "sign_in_ok", "sign_out"] {
+        assert!(kinds.contains(&expected.to_string()), "{kinds:?}");
+    }
+}
+
+async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let email = unique_email("same");
+    app.sign_up(&client, &email, PASSWORD).await;
+    app.call(&client, "sign_out", &[]).await;
+
+    let wrong = app.sign_in(&client, &email, "not-the-password").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong_body = wrong.text().await.unwrap();
+    let unknown = app
+        .sign_in(&client, &unique_email("nobody"), PASSWORD)
+        .await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(unknown.text().await.unwrap(), wrong_body);
+    assert_eq!(wrong_body, r#"{"code":"invalid_credentials"}"#);
+
+    let invalid = app.sign_in(&client, "not-an-email", PASSWORD).await;
+    assert_eq!(invalid.status(), 422);
+    assert_eq!(error_code(invalid).await, "invalid_input");
+}
+
+async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let email = unique_email("locked");
+    app.sign_up(&client, &email, PASSWORD).await;
+    app.call(&client, "sign_out", &[]).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.sign_in(&client, &email, "not-the-password")
+                .await
+                .status(),
+            401
+        );
+    }
+    let locked = app.sign_in(&client, &email, PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_eq!(error_code(locked).await, "rate_limited");
+    assert_eq!(app.current_email(&client).await, None);
+    let kinds: Vec<String> = app.audit_events().await.into_iter().map(|e| e.0).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "sign_in_failed").count(), 5);
+    assert!(kinds.contains(&"lockout".to_string()));
+
+    // Another account from the same address is not locked.
+    let other = unique_email("other");
+    app.sign_up(&client, &other, PASSWORD).await;
+    assert_eq!(app.current_email(&client).await, Some(other));
+}
+
+async fn sign_ups_are_limited_per_ip(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.signups_per_ip_per_hour = 2).await;
+    for _ in 0..2 {
+        let r = app
+            .sign_up(&app.client(), &unique_email("many"), PASSWORD)
+            .await;
+        assert!(!r.status().is_client_error(), "{}", r.status());
+    }
+    let refused = app
+        .sign_up(&app.client(), &unique_email("many"), PASSWORD)
+        .await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+}
+
+async fn duplicate_emails_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = unique_email("dup");
+    app.sign_up(&app.client(), &email, PASSWORD).await;
+    let again = app
+        .sign_up(&app.client(), &email.to_uppercase(), PASSWORD)
+        .await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(error_code(again).await, "email_taken");
+
+    let short = app
+        .sign_up(&app.client(), &unique_email("short"), "short")
+        .await;
+    assert_eq!(short.status(), 422);
+    let body: serde_json::Value = short.json().await.unwrap();
+    assert_eq!(body["field"], "password");
+}
+
+async fn sessions_survive_a_restart(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let email = unique_email("restart");
+    let cookie = session_cookie(&app.sign_up(&client, &email, PASSWORD).await).unwrap();
+    let cookie_pair = cookie.split(';').next().unwrap().to_string();
+    let app = app.restart().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/current_user", app.base))
+        .header("origin", &app.base)
+        .header("cookie", cookie_pair)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["email"], email);
+}
+
+async fn password_change_signs_out_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (laptop, phone) = (app.client(), app.client());
+    let email = unique_email("change");
+    app.sign_up(&laptop, &email, PASSWORD).await;
+    app.sign_in(&phone, &email, PASSWORD).await;
+    assert_eq!(app.current_email(&phone).await, Some(email.clone()));
+
+    let new_password = "even-higher-2027";
+    let wrong = app
+        .call(
+            &laptop,
+            "change_password",
+            &[
+                ("current_password", "not-the-password"),
+                ("new_password", new_password),
+                ("confirm_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 403);
+    assert_eq!(error_code(wrong).await, "wrong_password");
+
+    let changed = app
+        .call(
+            &laptop,
+            "change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+                ("confirm_password", new_password),
+            ],
+        )
+        .await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    assert_eq!(app.current_email(&laptop).await, Some(email.clone()));
+    assert_eq!(
+        app.current_email(&phone).await,
+        None,
+        "the other session is signed out"
+    );
+    assert_eq!(app.sign_in(&phone, &email, PASSWORD).await.status(), 401);
+    app.sign_in(&phone, &email, new_password).await;
+    assert_eq!(app.current_email(&phone).await, Some(email));
+}
+
+async fn account_deletion_needs_the_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let email = unique_email("delete");
+    app.sign_up(&client, &email, PASSWORD).await;
+    let refused = app
+        .call(
+            &client,
+            "delete_account",
+            &[("password", "not-the-password")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(app.current_email(&client).await, Some(email.clone()));
+
+    let deleted = app
+        .call(&client, "delete_account", &[("password", PASSWORD)])
+        .await;
+    assert!(!deleted.status().is_client_error() && !deleted.status().is_server_error());
+    assert_eq!(app.current_email(&client).await, None);
+    assert_eq!(app.sign_in(&client, &email, PASSWORD).await.status(), 401);
+    let kinds: Vec<String> = app.audit_events().await.into_iter().map(|e| e.0).collect();
+    assert!(kinds.contains(&"account_deleted".to_string()), "{kinds:?}");
+
+    let anonymous = app
+        .call(&app.client(), "delete_account", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(anonymous.status(), 401);
+}
+
+async fn cross_site_requests_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let form = [
+        ("email", "x@example.com"),
+        ("password", PASSWORD),
+        ("confirm_password", PASSWORD),
+    ];
+    let url = format!("{}/api/sign_up", app.base);
+    let evil = reqwest::Client::new()
+        .post(&url)
+        .header("origin", "http://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), 403);
+    let anonymous = reqwest::Client::new()
+        .post(&url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403, "no Origin and no Referer");
+    let page = reqwest::get(format!("{}/signin", app.base)).await.unwrap();
+    assert_eq!(page.status(), 200, "reads are not affected");
+}
+
+async fn health_and_request_ids(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = client
+        .get(format!("{}/readyz", app.base))
+        .header("x-request-id", "probe-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.headers()["x-request-id"], "probe-42");
+    let generated = client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(generated.headers()["x-request-id"].len(), 36);
+    let missing = client
+        .get(format!("{}/no-such-page", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}

@@ -1,0 +1,196 @@
+//! Spawns the real application on a random port with a fresh database, as `main` does.
+#![allow(dead_code)]
+
+use airtime::server::{config::Settings, startup::Application};
+use reqwest::{header, redirect::Policy, Client, Response};
+use std::{net::TcpStream, path::PathBuf, time::Duration};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    server: tokio::task::JoinHandle<()>,
+}
+
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// PostgreSQL runs when 127.0.0.1:5432 answers; under CI it must.
+pub fn postgres_available() -> bool {
+    let up = TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(1))
+        .is_ok();
+    if !up {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "PostgreSQL on 127.0.0.1:5432 is required when CI=true"
+        );
+        eprintln!("skipping the PostgreSQL run: nothing answers on 127.0.0.1:5432");
+    }
+    up
+}
+
+pub async fn fresh_database_url(backend: Backend, data_dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("airtime.db").display()
+        ),
+        Backend::Postgres => {
+            use sqlx::Executor;
+            let name = format!("airtime_test_{}", uuid::Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let admin = sqlx::AnyPool::connect(PG_ADMIN_URL)
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create test database");
+            admin.close().await;
+            format!("postgres://postgres@127.0.0.1:5432/{name}")
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let data_dir = std::env::temp_dir().join(format!("airtime-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let database_url = fresh_database_url(backend, &data_dir).await;
+        Self::start(database_url, data_dir, tweak).await
+    }
+
+    /// A second server on the same database (a restart).
+    pub async fn restart(self) -> Self {
+        self.server.abort();
+        let _ = self.server.await;
+        Self::start(self.database_url.clone(), self.data_dir.clone(), |_| {}).await
+    }
+
+    async fn start(
+        database_url: String,
+        data_dir: PathBuf,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = Settings::defaults();
+        settings.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+        settings.data_dir = data_dir.clone();
+        settings.database_url = database_url.clone();
+        tweak(&mut settings);
+        let app = Application::build(settings).await.expect("app starts");
+        let base = format!("http://{}", app.addr());
+        let server = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("server runs");
+        });
+        Self {
+            base,
+            database_url,
+            data_dir,
+            server,
+        }
+    }
+
+    /// A browser-like client: keeps cookies, sends this site's Origin, does not follow redirects.
+    pub fn client(&self) -> Client {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::ORIGIN, self.base.parse().unwrap());
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    pub async fn call(&self, client: &Client, server_fn: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(format!("{}/api/{server_fn}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn sign_up(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(
+            client,
+            "sign_up",
+            &[
+                ("email", email),
+                ("password", password),
+                ("confirm_password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(
+            client,
+            "sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// The signed-in user's email, if any.
+    pub async fn current_email(&self, client: &Client) -> Option<String> {
+        let response = self.call(client, "current_user", &[]).await;
+        assert!(
+            response.status().is_success(),
+            "current_user: {}",
+            response.status()
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        body.get("email")
+            .and_then(|e| e.as_str())
+            .map(str::to_string)
+    }
+
+    pub async fn audit_events(&self) -> Vec<(String, Option<String>)> {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.database_url).await.unwrap();
+        let rows = sqlx::query("SELECT event, user_id FROM audit_log ORDER BY at, event")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows.iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>("event"),
+                    r.get::<Option<String>, _>("user_id"),
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("airtime_session="))
+        .map(str::to_string)
+}
+
+pub async fn error_code(response: Response) -> String {
+    let body: serde_json::Value = response.json().await.expect("error body is JSON");
+    body["code"].as_str().unwrap_or_default().to_string()
+}

@@ -1,0 +1,69 @@
+//! The structured logs of a sign-up and a sign-in carry the domain events and request fields,
+//! and never the password or the session cookie.
+
+mod common;
+
+use airtime::server::{config::LogFormat, telemetry};
+use common::{session_cookie, unique_email, Backend, TestApp};
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_carry_events_but_no_secrets() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    telemetry::init(LogFormat::Json, move || sink.clone());
+
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = app.client();
+    let email = unique_email("logs");
+    let password = "secret-jump-password-77";
+    let signed_up = app.sign_up(&client, &email, password).await;
+    let first_cookie = session_cookie(&signed_up).unwrap();
+    app.call(&client, "sign_out", &[]).await;
+    let signed_in = app.sign_in(&client, &email, password).await;
+    let second_cookie = session_cookie(&signed_in).unwrap();
+    app.sign_in(&client, &email, "wrong-password-123").await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for line in logs.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    }
+    for event in [
+        "user_signed_up",
+        "user_signed_in",
+        "user_signed_out",
+        "signin_failed",
+    ] {
+        assert!(logs.contains(event), "missing {event}:\n{logs}");
+    }
+    assert!(logs.contains("\"request_id\""), "{logs}");
+    assert!(logs.contains("\"latency_ms\""), "{logs}");
+    assert!(logs.contains("\"user_id\""), "{logs}");
+    assert!(!logs.contains(password), "password leaked");
+    assert!(!logs.contains("wrong-password-123"), "password leaked");
+    for cookie in [first_cookie, second_cookie] {
+        let value = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("airtime_session=");
+        assert!(!logs.contains(value), "session cookie leaked");
+    }
+}
