@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use auth::Auth;
@@ -50,6 +50,8 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Pages render whole (Async) rather than streamed out of order: out-of-order chunks need a
+    // script to slot in, and the signed-in header must also appear without JavaScript.
     view! {
         <Stylesheet id="leptos" href="/pkg/airtime.css"/>
         <Title text="Airtime — jump testing from phone videos"/>
@@ -57,10 +59,10 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main class="mx-auto w-full max-w-5xl px-4 py-8">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage/>
-                    <Route path=path!("signin") view=SignInPage/>
-                    <Route path=path!("signup") view=SignUpPage/>
-                    <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
