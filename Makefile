@@ -7,6 +7,10 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/airtime/target
 # npm's binaryen must win over Debian's wasm-opt, which produces a broken bundle.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos compiles leptos with this set, and leptos bakes it in (it picks the wasm file
+# name from it). `cargo test` rebuilds the same binary, so it must see the same value, or it
+# would recompile leptos and leave a server that asks for a wasm file that does not exist.
+export LEPTOS_OUTPUT_NAME := airtime
 SERVER := $(CARGO_TARGET_DIR)/release/airtime
 
 .PHONY: setup build run test test-unit test-e2e fmt clean-data

@@ -28,26 +28,29 @@ pub enum InsertOutcome {
     EmailTaken,
 }
 
-const SELECT_USER: &str = "SELECT id, email, password_hash, session_epoch FROM users";
-
 pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query(&format!("{SELECT_USER} WHERE email = $1"))
-        .bind(email.to_string())
-        .fetch_optional(&db.pool)
-        .await?
-        .as_ref()
-        .map(UserRecord::from_row)
-        .transpose()
+    find_one(db, "email", email).await
 }
 
 pub async fn find_by_id(db: &Database, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query(&format!("{SELECT_USER} WHERE id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&db.pool)
-        .await?
-        .as_ref()
-        .map(UserRecord::from_row)
-        .transpose()
+    find_one(db, "id", id).await
+}
+
+/// `column` is always one of our literals, never user input.
+async fn find_one(
+    db: &Database,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT id, email, password_hash, session_epoch FROM users WHERE {column} = $1"
+    ))
+    .bind(value.to_string())
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(UserRecord::from_row)
+    .transpose()
 }
 
 pub async fn insert(
