@@ -1,0 +1,144 @@
+//! Drop jump: standing on a box → leaving it → falling → first contact with the floor →
+//! rebound takeoff. The contact time (first contact → takeoff) is the key measure, so
+//! first contact is timed like takeoff and landing: the last airborne foot clearance
+//! projected along the hips' free-fall arc of the drop.
+
+use super::ballistic::{fit_known_curvature, Branch, Parabola, G};
+use super::phases::{DetectedEvent, JumpContext, TypeEvents};
+use super::result::event_name;
+
+/// Longest plausible ground contact (the bound used for warnings, Flanagan & Comyns 2008
+/// report 0.15–0.35 s for athletes, slow novices approach 1 s).
+const MAX_CONTACT_S: f64 = 1.5;
+/// Boxes for drop jumps are 0.2–0.6 m; below 0.1 m it is a step, not a drop.
+const MIN_BOX_HEIGHT_M: f64 = 0.10;
+/// The athlete must stand on the box at least this long (a flight apex is never still this long).
+const MIN_BOX_STANCE_S: f64 = 0.3;
+/// The box level is the median over at most this much of the stance before the drop.
+const BOX_LEVEL_WINDOW_S: f64 = 0.5;
+/// A foot moving slower than this (m/s) is standing still.
+const STILL_FOOT_M_S: f64 = 0.3;
+/// Foot speed is measured over at least this span, so that pixel noise at 240 fps is
+/// not mistaken for movement.
+const FOOT_SPEED_SPAN_S: f64 = 0.05;
+/// From leaving the box to touching the floor: free fall from 0.6 m takes 0.35 s, a
+/// stepping-off adds some; more is not a drop.
+const MAX_DROP_S: f64 = 1.0;
+
+/// Finds leaving the box and first contact before the rebound takeoff.
+pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
+    let f = ctx.frames;
+    let flight = ctx.flight;
+    let takeoff = flight.takeoff_s;
+    let a = flight.first_air;
+    let on_floor = |i: usize| f[i].foot_height_m.map(|h| h <= ctx.contact_m);
+
+    // Ground contact: walk back from the last contact frame while the foot is down.
+    let mut first_contact = None;
+    for i in (ctx.window_start..a).rev() {
+        match on_floor(i) {
+            Some(true) => first_contact = Some(i),
+            Some(false) => break,
+            None => {}
+        }
+        if takeoff - f[i].time_s > MAX_CONTACT_S {
+            return Err(format!(
+                "the athlete stood on the floor for more than {MAX_CONTACT_S:.1} s before takeoff: no drop before the jump"
+            ));
+        }
+    }
+    let c = first_contact.ok_or("no ground contact before the takeoff")?;
+    let d = (ctx.window_start..c)
+        .rev()
+        .find(|&i| on_floor(i) == Some(false))
+        .ok_or("no drop onto the floor before the jump")?;
+
+    // Box stance: going back from the drop, skip the falling frames, then the feet must
+    // stand still above the floor for a while.
+    let upper = |i: usize| f[i].upper_foot_height_m.or(f[i].foot_height_m);
+    let still = |i: usize| -> Option<bool> {
+        let j = (ctx.window_start..i)
+            .rev()
+            .find(|&j| upper(j).is_some() && f[i].time_s - f[j].time_s >= FOOT_SPEED_SPAN_S)?;
+        let v = (upper(i)? - upper(j)?) / (f[i].time_s - f[j].time_s);
+        Some(v.abs() < STILL_FOOT_M_S && upper(i)? > MIN_BOX_HEIGHT_M * 0.5)
+    };
+    let e = (ctx.window_start..=d)
+        .rev()
+        .take_while(|&i| f[d].time_s - f[i].time_s <= MAX_DROP_S)
+        .find(|&i| still(i) == Some(true))
+        .ok_or("no box: the feet were not standing on a raised surface before the drop")?;
+    let stance: Vec<usize> = (ctx.window_start..=e)
+        .rev()
+        .take_while(|&i| still(i) != Some(false))
+        .take_while(|&i| f[e].time_s - f[i].time_s <= BOX_LEVEL_WINDOW_S)
+        .collect();
+    let stance_s = stance.last().map_or(0.0, |&s| f[e].time_s - f[s].time_s);
+    let levels: Vec<f64> = stance.iter().filter_map(|&i| upper(i)).collect();
+    let box_level = super::stats::median(&levels).unwrap_or(0.0);
+    if box_level < MIN_BOX_HEIGHT_M || stance_s < MIN_BOX_STANCE_S.min(BOX_LEVEL_WINDOW_S) * 0.9 {
+        return Err(format!(
+            "no box: the feet were not standing on a surface at least {:.0} cm high before the drop",
+            MIN_BOX_HEIGHT_M * 100.0
+        ));
+    }
+
+    // Drop arc from the frames strictly between leaving the box and touching the floor.
+    // In "depth" coordinates (−height) the arc opens upwards with curvature g/2.
+    let points: Vec<(f64, f64)> = (e + 1..c)
+        .filter_map(|i| Some((f[i].time_s, -f[i].hip_raw_m?)))
+        .collect();
+    let arc = fit_known_curvature(&points, 0.5 * G).map(|fit| fit.parabola);
+
+    let t_c = f[c].time_s;
+    let t_d = f[d].time_s;
+    let contact = arc
+        .and_then(|p| {
+            let clearance = f[d].foot_height_m?.max(0.0);
+            p.time_at(p.eval(t_d) + clearance, Branch::Falling)
+        })
+        .map(|t| (t.clamp(t_d, t_c), "foot_clearance+drop_arc"))
+        .unwrap_or((0.5 * (t_d + t_c), "frame_midpoint"));
+
+    let first_drop = e + 1;
+    // The speed test lags the true departure by up to one span; allow one frame earlier.
+    let t_e = f[e.saturating_sub(1).max(ctx.window_start)].time_s;
+    let t_f = f[first_drop].time_s;
+    let leave = arc
+        .and_then(|p| {
+            let descended = (box_level - upper(first_drop)?).max(0.0);
+            time_before(&p, p.eval(t_f) - descended, t_e, t_f)
+        })
+        .map(|t| (t, "foot_below_box+drop_arc"))
+        .unwrap_or((0.5 * (f[e].time_s + t_f), "frame_midpoint"));
+
+    if leave.0 >= contact.0 {
+        return Err("could not separate leaving the box from touching the floor".to_string());
+    }
+    Ok(TypeEvents {
+        events: vec![
+            DetectedEvent {
+                name: event_name::BOX_LEAVE,
+                time_s: leave.0,
+                method: leave.1,
+            },
+            DetectedEvent {
+                name: event_name::FIRST_CONTACT,
+                time_s: contact.0,
+                method: contact.1,
+            },
+        ],
+        warnings: Vec::new(),
+    })
+}
+
+/// The instant in `[lo, hi]` at which the arc was at `y`, nearest to `hi` (a step off the
+/// box can start with a small rise, so either branch may hold it).
+fn time_before(p: &Parabola, y: f64, lo: f64, hi: f64) -> Option<f64> {
+    [Branch::Rising, Branch::Falling]
+        .iter()
+        .filter_map(|&b| p.time_at(y, b))
+        .filter(|t| *t <= hi)
+        .map(|t| t.max(lo))
+        .max_by(f64::total_cmp)
+}
