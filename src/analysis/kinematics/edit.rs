@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::bounds;
 use super::error::KinematicsError;
 use super::metrics;
-use super::pipeline::nearest_frame;
+use super::report::nearest_frame;
 use super::result::{round_to, Event, JumpRole, KinematicsResult, Warning, METHOD_MANUAL};
 use super::series::Options;
 
@@ -41,7 +41,10 @@ pub fn apply_event_edits(
             )));
         }
         if !edit.time_s.is_finite() {
-            return Err(KinematicsError::InvalidEvents(format!("{} has no valid time", edit.name)));
+            return Err(KinematicsError::InvalidEvents(format!(
+                "{} has no valid time",
+                edit.name
+            )));
         }
         let time_s = round_to(edit.time_s, 4);
         let corrected = Event {
@@ -56,7 +59,11 @@ pub fn apply_event_edits(
         }
     }
     let rank = |name: &str| order.iter().position(|n| *n == name).unwrap_or(order.len());
-    events.sort_by(|a, b| a.time_s.total_cmp(&b.time_s).then(rank(&a.name).cmp(&rank(&b.name))));
+    events.sort_by(|a, b| {
+        a.time_s
+            .total_cmp(&b.time_s)
+            .then(rank(&a.name).cmp(&rank(&b.name)))
+    });
 
     let metrics = metrics::compute(jump, &events, &result.trajectory, options)?;
     let manual: Vec<String> = events

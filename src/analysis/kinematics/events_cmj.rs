@@ -6,8 +6,8 @@
 use super::phases::{DetectedEvent, JumpContext, TypeEvents};
 use super::result::{event_name, Warning};
 
-/// The push (lowest point → takeoff) lasts 0.2–0.5 s in adults (Linthorne 2001); the
-/// peak upward velocity and the lowest point are searched this far before takeoff.
+/// The push (lowest point → takeoff) lasts about 0.2–0.5 s in adults; the peak upward
+/// velocity and the lowest point are searched this far before takeoff.
 const MAX_CONCENTRIC_S: f64 = 1.0;
 /// The countermovement (start → lowest point) lasts 0.3–0.8 s; searched this far back.
 const MAX_ECCENTRIC_S: f64 = 1.5;
@@ -15,8 +15,9 @@ const MAX_ECCENTRIC_S: f64 = 1.5;
 const MIN_PEAK_UPWARD_M_S: f64 = 0.5;
 /// A countermovement shallower than this is not one (typical depths are 0.2–0.45 m).
 const MIN_DEPTH_M: f64 = 0.06;
-/// Stopping at the bottom longer than this turns a CMJ into a squat jump: the
-/// stretch-shortening benefit is gone after ~0.25 s (Wilson et al. 1991).
+/// Stopping at the bottom longer than this turns a CMJ into a pause-and-push: the
+/// stretch-shortening benefit decays during a pause (Wilson et al. 1991), and 0.25 s is
+/// still resolvable at 30 fps (a normal turnaround takes a few tens of ms).
 const MAX_BOTTOM_PAUSE_S: f64 = 0.25;
 /// A baseline this long is enough to read the standing hip level from video.
 const QUIET_MIN_S: f64 = 0.3;
@@ -41,7 +42,9 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .ok_or("hip not visible before takeoff")?;
     let peak_up = ctx.v(k_up).unwrap_or(0.0);
     if peak_up < MIN_PEAK_UPWARD_M_S {
-        return Err(format!("no push before takeoff (hips reached only {peak_up:.2} m/s)"));
+        return Err(format!(
+            "no push before takeoff (hips reached only {peak_up:.2} m/s)"
+        ));
     }
 
     let k_low = ctx
@@ -54,17 +57,24 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .extreme_velocity(lo_ecc, k_low, -1.0)
         .ok_or("hip not visible during the countermovement")?;
     if ctx.v(k_down).unwrap_or(0.0) > -ctx.v_onset {
-        return Err("no countermovement: the hips did not move down before the push (a squat jump?)".to_string());
+        return Err(
+            "no countermovement: the hips did not move down before the push (a squat jump?)"
+                .to_string(),
+        );
     }
     let k_start = ctx
         .walk_back(k_down, lo_ecc, |v| v < -ctx.v_onset)
-        .ok_or("the start of the countermovement is not in the clip")?;
+        .ok_or("the downward movement started more than 1.5 s before the push, or before the clip: not a countermovement")?;
     let t_start = ctx.onset(k_start, -ctx.v_onset);
 
     // Pause at the bottom: from the end of the downward movement to the start of the push.
-    let k_ecc_end = ctx.walk_forward(k_down, k_up, |v| v < -ctx.v_onset).unwrap_or(k_low);
+    let k_ecc_end = ctx
+        .walk_forward(k_down, k_up, |v| v < -ctx.v_onset)
+        .unwrap_or(k_low);
     let t_ecc_end = ctx.crossing(k_ecc_end.saturating_sub(1).max(k_down), -ctx.v_onset);
-    let k_con = ctx.walk_back(k_up, k_low, |v| v > ctx.v_onset).unwrap_or(k_low);
+    let k_con = ctx
+        .walk_back(k_up, k_low, |v| v > ctx.v_onset)
+        .unwrap_or(k_low);
     let t_con = ctx.crossing(k_con, ctx.v_onset);
     let pause = t_con - t_ecc_end;
     if pause > MAX_BOTTOM_PAUSE_S {
@@ -75,7 +85,10 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
 
     if let Some(down) = ctx.feet_down_fraction(t_start, takeoff - 0.02) {
         if down < MIN_FEET_DOWN_FRACTION {
-            return Err("the feet were off the floor before the push (a drop or a hop into the jump)".to_string());
+            return Err(
+                "the feet were off the floor before the push (a drop or a hop into the jump)"
+                    .to_string(),
+            );
         }
     }
 
@@ -110,7 +123,9 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
             (ctx.standing_hip_m - standing) * 100.0
         ));
     }
-    let lowest = ctx.hip_at(t_low).ok_or("hip not visible at the lowest point")?;
+    let lowest = ctx
+        .hip_at(t_low)
+        .ok_or("hip not visible at the lowest point")?;
     let depth = standing - lowest;
     if depth < MIN_DEPTH_M {
         return Err(format!(

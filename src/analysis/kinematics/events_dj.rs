@@ -4,23 +4,27 @@
 //! projected along the hips' free-fall arc of the drop.
 
 use super::ballistic::{fit_known_curvature, Branch, Parabola, G};
+use super::flight::{fit_edge, EDGE_SEARCH_MARGIN_S};
 use super::phases::{DetectedEvent, JumpContext, TypeEvents};
 use super::result::event_name;
 
-/// Longest plausible ground contact (the bound used for warnings, Flanagan & Comyns 2008
-/// report 0.15–0.35 s for athletes, slow novices approach 1 s).
+/// Longest plausible ground contact, as in the warning bounds: fast stretch-shortening
+/// rebounds stay under 0.25 s (Schmidtbleicher 1992), slow novices approach 1 s.
 const MAX_CONTACT_S: f64 = 1.5;
 /// Boxes for drop jumps are 0.2–0.6 m; below 0.1 m it is a step, not a drop.
 const MIN_BOX_HEIGHT_M: f64 = 0.10;
 /// The athlete must stand on the box at least this long (a flight apex is never still this long).
 const MIN_BOX_STANCE_S: f64 = 0.3;
-/// The box level is the median over at most this much of the stance before the drop.
-const BOX_LEVEL_WINDOW_S: f64 = 0.5;
+/// The frames seen must span this fraction of the stance (dropped frames leave holes).
+const MIN_BOX_COVERAGE: f64 = 0.7;
+/// Box stance: this fraction of its frames within ±3 cm of its median height.
+const BOX_LEVEL_TOLERANCE_M: f64 = 0.03;
+const MIN_STEADY_FRACTION: f64 = 0.8;
 /// A foot moving slower than this (m/s) is standing still.
 const STILL_FOOT_M_S: f64 = 0.3;
 /// Foot speed is measured over at least this span, so that pixel noise at 240 fps is
-/// not mistaken for movement.
-const FOOT_SPEED_SPAN_S: f64 = 0.05;
+/// not mistaken for movement (a falling foot covers 5 cm in its first 0.1 s).
+const FOOT_SPEED_SPAN_S: f64 = 0.1;
 /// From leaving the box to touching the floor: free fall from 0.6 m takes 0.35 s, a
 /// stepping-off adds some; more is not a drop.
 const MAX_DROP_S: f64 = 1.0;
@@ -53,8 +57,8 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .find(|&i| on_floor(i) == Some(false))
         .ok_or("no drop onto the floor before the jump")?;
 
-    // Box stance: going back from the drop, skip the falling frames, then the feet must
-    // stand still above the floor for a while.
+    // Box stance: going back from the drop, skip the falling frames until the feet stand
+    // still; the stance before that must stay at one height above the floor for a while.
     let upper = |i: usize| f[i].upper_foot_height_m.or(f[i].foot_height_m);
     let still = |i: usize| -> Option<bool> {
         let j = (ctx.window_start..i)
@@ -63,24 +67,33 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         let v = (upper(i)? - upper(j)?) / (f[i].time_s - f[j].time_s);
         Some(v.abs() < STILL_FOOT_M_S && upper(i)? > MIN_BOX_HEIGHT_M * 0.5)
     };
+    let no_box = || {
+        format!(
+            "no box: the feet were not standing on a surface at least {:.0} cm high before the drop",
+            MIN_BOX_HEIGHT_M * 100.0
+        )
+    };
     let e = (ctx.window_start..=d)
         .rev()
         .take_while(|&i| f[d].time_s - f[i].time_s <= MAX_DROP_S)
         .find(|&i| still(i) == Some(true))
-        .ok_or("no box: the feet were not standing on a raised surface before the drop")?;
+        .ok_or_else(no_box)?;
     let stance: Vec<usize> = (ctx.window_start..=e)
         .rev()
-        .take_while(|&i| still(i) != Some(false))
-        .take_while(|&i| f[e].time_s - f[i].time_s <= BOX_LEVEL_WINDOW_S)
+        .take_while(|&i| f[e].time_s - f[i].time_s <= MIN_BOX_STANCE_S)
         .collect();
-    let stance_s = stance.last().map_or(0.0, |&s| f[e].time_s - f[s].time_s);
+    let covered = stance.last().map_or(0.0, |&s| f[e].time_s - f[s].time_s);
     let levels: Vec<f64> = stance.iter().filter_map(|&i| upper(i)).collect();
     let box_level = super::stats::median(&levels).unwrap_or(0.0);
-    if box_level < MIN_BOX_HEIGHT_M || stance_s < MIN_BOX_STANCE_S.min(BOX_LEVEL_WINDOW_S) * 0.9 {
-        return Err(format!(
-            "no box: the feet were not standing on a surface at least {:.0} cm high before the drop",
-            MIN_BOX_HEIGHT_M * 100.0
-        ));
+    let steady = levels
+        .iter()
+        .filter(|h| (*h - box_level).abs() <= BOX_LEVEL_TOLERANCE_M)
+        .count();
+    if box_level < MIN_BOX_HEIGHT_M
+        || covered < MIN_BOX_COVERAGE * MIN_BOX_STANCE_S
+        || (steady as f64) < MIN_STEADY_FRACTION * levels.len() as f64
+    {
+        return Err(no_box());
     }
 
     // Drop arc from the frames strictly between leaving the box and touching the floor.
@@ -90,19 +103,29 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .collect();
     let arc = fit_known_curvature(&points, 0.5 * G).map(|fit| fit.parabola);
 
+    // First contact is timed like a landing: the foot clearances around it fitted with the
+    // drop arc (see `flight::fit_edge`).
     let t_c = f[c].time_s;
     let t_d = f[d].time_s;
+    let clearances: Vec<(f64, f64)> = (ctx.window_start..a)
+        .filter_map(|i| Some((f[i].time_s, f[i].foot_height_m?)))
+        .collect();
+    let after = f.get(c + 1).map_or(t_c, |n| n.time_s);
     let contact = arc
         .and_then(|p| {
-            let clearance = f[d].foot_height_m?.max(0.0);
-            p.time_at(p.eval(t_d) + clearance, Branch::Falling)
+            fit_edge(
+                &p,
+                &clearances,
+                (t_d, t_c),
+                (t_d, after.max(t_c + EDGE_SEARCH_MARGIN_S)),
+            )
         })
-        .map(|t| (t.clamp(t_d, t_c), "foot_clearance+drop_arc"))
+        .map(|t| (t, "foot_clearance_fit+drop_arc"))
         .unwrap_or((0.5 * (t_d + t_c), "frame_midpoint"));
 
     let first_drop = e + 1;
-    // The speed test lags the true departure by up to one span; allow one frame earlier.
-    let t_e = f[e.saturating_sub(1).max(ctx.window_start)].time_s;
+    // The speed test lags the true departure by up to one span.
+    let t_e = f[e].time_s - FOOT_SPEED_SPAN_S;
     let t_f = f[first_drop].time_s;
     let leave = arc
         .and_then(|p| {
@@ -135,10 +158,12 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
 /// The instant in `[lo, hi]` at which the arc was at `y`, nearest to `hi` (a step off the
 /// box can start with a small rise, so either branch may hold it).
 fn time_before(p: &Parabola, y: f64, lo: f64, hi: f64) -> Option<f64> {
-    [Branch::Rising, Branch::Falling]
+    let on_arc = [Branch::Rising, Branch::Falling]
         .iter()
         .filter_map(|&b| p.time_at(y, b))
         .filter(|t| *t <= hi)
         .map(|t| t.max(lo))
-        .max_by(f64::total_cmp)
+        .max_by(f64::total_cmp);
+    // A target a hair above the apex (noise) means the feet left at the apex.
+    on_arc.or_else(|| p.apex_time().map(|t| t.clamp(lo, hi)))
 }

@@ -11,8 +11,8 @@ const MAX_PUSH_S: f64 = 1.0;
 const MIN_PEAK_UPWARD_M_S: f64 = 0.5;
 /// A dip before the push is looked for this far before the push starts.
 const DIP_LOOKBACK_S: f64 = 0.6;
-/// The squat must be held still at least this long; protocols ask for 2–3 s
-/// (Petronijevic et al. 2018), 0.5 s is the least that separates it from a CMJ turnaround.
+/// The squat must be held still at least this long; protocols ask for 2–3 s, and 0.5 s
+/// is the least that clearly separates a hold from a CMJ turnaround.
 const MIN_HOLD_S: f64 = 0.5;
 /// How far back the hold is followed.
 const HOLD_LOOKBACK_S: f64 = 5.0;
@@ -30,7 +30,10 @@ const MIN_FEET_DOWN_FRACTION: f64 = 0.8;
 pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
     let flight = ctx.flight;
     let takeoff = flight.takeoff_s;
-    let last_contact = flight.first_air.checked_sub(1).ok_or("no frames before takeoff")?;
+    let last_contact = flight
+        .first_air
+        .checked_sub(1)
+        .ok_or("no frames before takeoff")?;
 
     let lo = ctx.index_at_or_after(takeoff - MAX_PUSH_S);
     let k_up = ctx
@@ -38,7 +41,9 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .ok_or("hip not visible before takeoff")?;
     let peak_up = ctx.v(k_up).unwrap_or(0.0);
     if peak_up < MIN_PEAK_UPWARD_M_S {
-        return Err(format!("no push before takeoff (hips reached only {peak_up:.2} m/s)"));
+        return Err(format!(
+            "no push before takeoff (hips reached only {peak_up:.2} m/s)"
+        ));
     }
     let k_push = ctx
         .walk_back(k_up, lo, |v| v > ctx.v_onset)
@@ -48,7 +53,8 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
     // A dip (downward movement) just before the push ends the hold earlier.
     let lo_dip = ctx.index_at_or_after(t_push - DIP_LOOKBACK_S);
     let k_dip = ctx.extreme_velocity(lo_dip, k_push, -1.0);
-    let (hold_end_idx, t_hold_end) = match k_dip.filter(|&k| ctx.v(k).unwrap_or(0.0) < -ctx.v_onset) {
+    let (hold_end_idx, t_hold_end) = match k_dip.filter(|&k| ctx.v(k).unwrap_or(0.0) < -ctx.v_onset)
+    {
         Some(k) => {
             let k_start = ctx
                 .walk_back(k, ctx.window_start, |v| v < -ctx.v_onset)

@@ -24,7 +24,14 @@ fn event_time(events: &[Event], name: &str) -> Option<f64> {
 pub(super) fn event_order(jump: JumpType) -> &'static [&'static str] {
     use event_name::*;
     match jump {
-        JumpType::Cmj => &[QUIET_STANDING, COUNTERMOVEMENT_START, LOWEST_POINT, TAKEOFF, PEAK, LANDING],
+        JumpType::Cmj => &[
+            QUIET_STANDING,
+            COUNTERMOVEMENT_START,
+            LOWEST_POINT,
+            TAKEOFF,
+            PEAK,
+            LANDING,
+        ],
         JumpType::DropJump => &[BOX_LEAVE, FIRST_CONTACT, TAKEOFF, PEAK, LANDING],
         JumpType::SquatJump => &[SQUAT_HOLD, CONCENTRIC_START, TAKEOFF, PEAK, LANDING],
     }
@@ -34,14 +41,20 @@ pub(super) fn event_order(jump: JumpType) -> &'static [&'static str] {
 pub(super) fn validate(jump: JumpType, events: &[Event]) -> Result<(), KinematicsError> {
     for required in [event_name::TAKEOFF, event_name::LANDING] {
         if event_time(events, required).is_none() {
-            return Err(KinematicsError::InvalidEvents(format!("the {required} event is missing")));
+            return Err(KinematicsError::InvalidEvents(format!(
+                "the {required} event is missing"
+            )));
         }
     }
     let mut previous: Option<(&str, f64)> = None;
     for name in event_order(jump) {
-        let Some(t) = event_time(events, name) else { continue };
+        let Some(t) = event_time(events, name) else {
+            continue;
+        };
         if !t.is_finite() {
-            return Err(KinematicsError::InvalidEvents(format!("{name} has no valid time")));
+            return Err(KinematicsError::InvalidEvents(format!(
+                "{name} has no valid time"
+            )));
         }
         if let Some((prev, tp)) = previous {
             if t <= tp {
@@ -87,8 +100,14 @@ pub(super) fn compute(
             .iter()
             .filter_map(|p| Some((p.time_s, p.velocity_m_s?)))
             .collect();
-        let inside = vel.iter().filter(|(ts, _)| *ts >= t0 && *ts <= t1).map(|(_, v)| sign * v);
-        let ends = [interpolate(&vel, t0), interpolate(&vel, t1)].into_iter().flatten().map(|v| sign * v);
+        let inside = vel
+            .iter()
+            .filter(|(ts, _)| *ts >= t0 && *ts <= t1)
+            .map(|(_, v)| sign * v);
+        let ends = [interpolate(&vel, t0), interpolate(&vel, t1)]
+            .into_iter()
+            .flatten()
+            .map(|v| sign * v);
         inside.chain(ends).reduce(f64::max)
     };
     let power = |coef: (f64, f64, f64)| -> Option<f64> {
@@ -143,8 +162,8 @@ pub(super) fn compute(
             if let Some(contact) = t(event_name::FIRST_CONTACT) {
                 let contact_s = takeoff - contact;
                 m.contact_time_ms = Some(round_to(contact_s * 1000.0, 1));
-                // RSI (Young 1995) = flight time / contact time; the "modified" form uses
-                // jump height (m) over contact time (s) (Flanagan & Comyns 2008).
+                // RSI = flight time / contact time; its height-based form, jump height (m)
+                // over contact time (s), is reported as rsi_mod (Flanagan & Comyns 2008).
                 m.rsi = Some(round_to(flight_s / contact_s, 3));
                 m.rsi_mod = Some(round_to(height_m / contact_s, 3));
             }
@@ -200,7 +219,10 @@ mod tests {
         };
         let m = compute(JumpType::SquatJump, &events, &[], &options).unwrap();
         let h_cm: f64 = 9.81 * 0.45 * 0.45 / 8.0 * 100.0;
-        assert_eq!(m.peak_power_w, Some((60.7 * h_cm + 45.3 * 75.0 - 2055.0).round()));
+        assert_eq!(
+            m.peak_power_w,
+            Some((60.7 * h_cm + 45.3 * 75.0 - 2055.0).round())
+        );
     }
 
     #[test]

@@ -7,32 +7,36 @@
 //! after a coach corrects an event by hand.
 //!
 //! How it works, in order (one module per step):
-//! 1. [`series`]: sort by presentation time, drop unusable data, subtract camera shift.
+//! 1. `series`: sort by presentation time, drop unusable data, subtract camera shift.
 //! 2. `signals`: hip, lowest foot point, leg length per frame; floor level, foot height
 //!    and smoothed hip motion per continuous piece of the clip (`smoothing`, `stats`).
-//! 3. `segment`: every flight (Schmitt trigger on foot height), timed to a fraction of a
-//!    frame by projecting the foot clearance along the hips' ballistic arc (`ballistic`),
-//!    which also gives the pixel→metre scale; checks for camera motion, travel, one-foot
-//!    takeoffs and non-ballistic "flights".
+//! 3. `segment`: every flight (Schmitt trigger on foot height); `flight`: timed to a
+//!    fraction of a frame by fitting the foot clearances near each edge along the hips'
+//!    ballistic arc (`ballistic`), which also gives the pixel→metre scale; `checks`:
+//!    camera motion, travel, one-foot takeoffs, hidden feet, non-ballistic "flights".
 //! 4. `events_cmj`, `events_dj`, `events_sj`: the events before takeoff for each type.
 //! 5. `metrics`, `bounds`, `confidence`: numbers, plausibility warnings, confidence.
-//! 6. `pipeline`: picks the test jump (first good one of the requested type), reports the
-//!    others, or refuses with a reason ([`KinematicsError`]).
+//! 6. `pipeline` runs steps 1–4; `report` evaluates each flight for the requested test,
+//!    picks the test jump (the first good one), reports the others, or refuses with a
+//!    reason ([`KinematicsError`]); `trajectory` is the per-frame series in metres.
 
 mod ballistic;
 mod bounds;
+mod checks;
 mod confidence;
 mod edit;
 mod error;
 mod events_cmj;
 mod events_dj;
 mod events_sj;
+mod flight;
 mod metrics;
 mod phases;
 mod pipeline;
+mod report;
 mod result;
 mod segment;
-pub mod series;
+mod series;
 mod signals;
 mod smoothing;
 mod stats;
@@ -47,7 +51,7 @@ pub use result::{
     event_name, round_to, Event, JumpRole, JumpSummary, KinematicsResult, Metrics, Scale,
     TrajectoryPoint, Warning, ENGINE_VERSION, METHOD_MANUAL,
 };
-pub use series::{JumpType, Options, PoseFrame, PoseSeries, Point};
+pub use series::{JumpType, Options, Point, PoseFrame, PoseSeries};
 
 /// Analyses a clip for the requested jump test.
 ///

@@ -6,8 +6,8 @@
 //! zero velocity along the local slope (Owen et al. 2014 back-track 30 ms from a 5 SD
 //! threshold for the same reason: a bare threshold fires late, noise-free zero never fires).
 
+use super::flight::Flight;
 use super::result::Warning;
-use super::segment::Flight;
 use super::trajectory::JumpFrame;
 
 /// Span over which the velocity slope is measured for back-extrapolation (s). Long
@@ -80,12 +80,24 @@ impl JumpContext<'_> {
 
     /// Walks back from `from` over frames with a velocity while `holds(v)`; returns the
     /// first index where it fails, or `None` if `lo` is reached first.
-    pub(super) fn walk_back(&self, from: usize, lo: usize, holds: impl Fn(f64) -> bool) -> Option<usize> {
-        (lo..=from).rev().find(|&i| self.v(i).is_some_and(|v| !holds(v)))
+    pub(super) fn walk_back(
+        &self,
+        from: usize,
+        lo: usize,
+        holds: impl Fn(f64) -> bool,
+    ) -> Option<usize> {
+        (lo..=from)
+            .rev()
+            .find(|&i| self.v(i).is_some_and(|v| !holds(v)))
     }
 
     /// Walks forward from `from` while `holds(v)`; first index where it fails.
-    pub(super) fn walk_forward(&self, from: usize, hi: usize, holds: impl Fn(f64) -> bool) -> Option<usize> {
+    pub(super) fn walk_forward(
+        &self,
+        from: usize,
+        hi: usize,
+        holds: impl Fn(f64) -> bool,
+    ) -> Option<usize> {
         (from..=hi.min(self.frames.len() - 1)).find(|&i| self.v(i).is_some_and(|v| !holds(v)))
     }
 

@@ -1,22 +1,20 @@
-//! Runs the analysis: clean the input, find every flight, time it, check it, detect the
-//! events of each jump type, compute metrics, pick the test jump, assemble the result.
+//! Runs the analysis: clean the input, find every flight, time it, check it, and detect
+//! the events of each jump type; `report` then evaluates every flight for the requested
+//! test, picks the test jump and assembles the result.
 
-use super::bounds;
-use super::confidence::{assess, QualityInputs};
+use super::checks::{self, Rejection};
 use super::error::KinematicsError;
 use super::events_cmj;
 use super::events_dj;
 use super::events_sj;
-use super::metrics;
+use super::flight::{self, Flight};
 use super::phases::{JumpContext, TypeEvents};
-use super::result::{
-    event_name, round_to, Event, JumpRole, JumpSummary, KinematicsResult, Metrics, Scale,
-    TrajectoryPoint, Warning, ENGINE_VERSION,
-};
-use super::segment::{self, Flight, Rejection, ScaleSource};
-use super::series::{self, CleanSeries, JumpType, Options, PoseSeries};
+use super::report;
+use super::result::KinematicsResult;
+use super::segment;
+use super::series::{self, JumpType, Options, PoseSeries};
 use super::signals::{self, Track, STANDING_HIP_OVER_LEG};
-use super::stats::{median, quantile, robust_sigma};
+use super::stats::quantile;
 use super::trajectory::{self, JumpFrame};
 
 /// Fewer frames or a shorter clip cannot contain standing, a jump and a landing.
@@ -32,44 +30,14 @@ const V_QUIET_M_S: f64 = 0.10;
 const V_ONSET_M_S: f64 = 0.15;
 const V_QUIET_NOISE: f64 = 3.0;
 const V_ONSET_NOISE: f64 = 4.5;
-/// Frames this close to the flight are excluded from the velocity-noise estimate.
-const NOISE_EXCLUSION_BEFORE_S: f64 = 1.5;
-const NOISE_EXCLUSION_AFTER_S: f64 = 1.0;
-/// Window around a flight used for the quality assessment.
-const QUALITY_BEFORE_S: f64 = 1.0;
-const QUALITY_AFTER_S: f64 = 0.5;
 
 /// Everything known about one flight found in the clip.
-struct Candidate {
-    track: usize,
-    flight: Flight,
-    rejection: Option<Rejection>,
-    frames: Vec<JumpFrame>,
-    per_type: [Result<TypeEvents, String>; 3],
-}
-
-/// How a candidate fares as the requested test.
-#[derive(Debug, Clone, PartialEq)]
-enum Status {
-    Good,
-    /// Measurable but with out-of-range metrics: chosen only when nothing is good.
-    Marginal,
-    Rejected(KinematicsError),
-}
-
-/// A candidate evaluated for the requested jump type.
-struct Report {
-    index: usize,
-    status: Status,
-    looks_like: Option<JumpType>,
-    events: Vec<Event>,
-    metrics: Metrics,
-    warnings: Vec<Warning>,
-    confidence: f64,
-    reasons: Vec<String>,
-    trajectory: Vec<TrajectoryPoint>,
-    scale: Scale,
-    prominence: f64,
+pub(super) struct Candidate {
+    pub track: usize,
+    pub flight: Flight,
+    pub rejection: Option<Rejection>,
+    pub frames: Vec<JumpFrame>,
+    pub per_type: [Result<TypeEvents, String>; 3],
 }
 
 pub(super) fn analyze(
@@ -78,7 +46,9 @@ pub(super) fn analyze(
     options: &Options,
 ) -> Result<KinematicsResult, KinematicsError> {
     if series.image_width == 0 || series.image_height == 0 {
-        return Err(KinematicsError::InvalidInput("image size is zero".to_string()));
+        return Err(KinematicsError::InvalidInput(
+            "image size is zero".to_string(),
+        ));
     }
     let clean = series::clean(series);
     let duration = match (clean.frames.first(), clean.frames.last()) {
@@ -106,7 +76,10 @@ pub(super) fn analyze(
             clean.frames.len()
         )));
     }
-    let with_feet = frame_signals.iter().filter(|f| f.foot_low_y.is_some()).count();
+    let with_feet = frame_signals
+        .iter()
+        .filter(|f| f.foot_low_y.is_some())
+        .count();
     if (with_feet as f64) < MIN_FEET_COVERAGE * clean.frames_with_pose as f64 {
         return Err(KinematicsError::FeetNotVisible(format!(
             "feet seen in only {with_feet} of {} frames with a person; film the whole body including the floor",
@@ -125,19 +98,12 @@ pub(super) fn analyze(
         ));
     }
 
-    let reports: Vec<Report> = candidates
+    let reports: Vec<report::Report> = candidates
         .iter()
         .enumerate()
-        .map(|(i, c)| evaluate(i, c, &tracks[c.track], &clean, jump, options))
+        .map(|(i, c)| report::evaluate(i, c, &tracks[c.track], &clean, jump, options))
         .collect();
-    let test = reports
-        .iter()
-        .position(|r| r.status == Status::Good)
-        .or_else(|| reports.iter().position(|r| r.status == Status::Marginal));
-    let Some(test) = test else {
-        return Err(refusal(&reports));
-    };
-    Ok(assemble(reports, test, jump))
+    report::choose(reports, jump)
 }
 
 /// Finds and times every flight in every track, and runs all three type detectors on it.
@@ -145,13 +111,20 @@ fn find_candidates(tracks: &[Track], options: &Options) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (ti, track) in tracks.iter().enumerate() {
         let runs = segment::find_flights(track);
+        let mut previous_end: Option<usize> = None;
         for (k, &run) in runs.iter().enumerate() {
-            let flight = segment::refine(track, run, options.athlete_height_m);
-            let rejection = segment::check(track, &flight).err();
+            let flight = flight::refine(track, run, options.athlete_height_m);
+            // Re-deriving a run against its floor line can grow it into its neighbour;
+            // the same flight is reported once.
+            if previous_end.is_some_and(|end| flight.first_air <= end) {
+                continue;
+            }
+            previous_end = Some(flight.last_air);
+            let rejection = checks::check(track, &flight).err();
             let frames = trajectory::jump_frames(track, &flight);
             let window_start = if k == 0 { 0 } else { runs[k - 1].1 + 1 };
             let window_end = runs.get(k + 1).map_or(track.len(), |r| r.0);
-            let ctx = context(&frames, &flight, window_start, window_end);
+            let ctx = context(track, &frames, &flight, window_start, window_end);
             let per_type = JumpType::ALL.map(|jt| match jt {
                 JumpType::Cmj => events_cmj::detect(&ctx),
                 JumpType::DropJump => events_dj::detect(&ctx),
@@ -169,20 +142,15 @@ fn find_candidates(tracks: &[Track], options: &Options) -> Vec<Candidate> {
     out
 }
 
-fn context<'a>(frames: &'a [JumpFrame], flight: &'a Flight, window_start: usize, window_end: usize) -> JumpContext<'a> {
+fn context<'a>(
+    track: &Track,
+    frames: &'a [JumpFrame],
+    flight: &'a Flight,
+    window_start: usize,
+    window_end: usize,
+) -> JumpContext<'a> {
     let (a, b) = (flight.first_air, flight.last_air);
-    let t0 = flight.takeoff_s - NOISE_EXCLUSION_BEFORE_S;
-    let t1 = flight.landing_s + NOISE_EXCLUSION_AFTER_S;
-    let quiet_velocities: Vec<f64> = frames[window_start..window_end]
-        .iter()
-        .filter(|f| f.time_s < t0 || f.time_s > t1)
-        .filter_map(|f| f.velocity_m_s)
-        .collect();
-    let sigma_v = if quiet_velocities.len() >= 10 {
-        robust_sigma(&quiet_velocities).unwrap_or(0.0)
-    } else {
-        0.0
-    };
+    let sigma_v = track.hip_speed_noise_px_s / flight.px_per_m;
     let grounded_hips: Vec<f64> = (window_start..window_end)
         .filter(|&i| i < a || i > b)
         .filter_map(|i| frames[i].hip_height_m)
@@ -199,267 +167,5 @@ fn context<'a>(frames: &'a [JumpFrame], flight: &'a Flight, window_start: usize,
         v_onset: V_ONSET_M_S.max(V_ONSET_NOISE * sigma_v),
         standing_hip_m,
         contact_m: flight.off_px / flight.px_per_m,
-    }
-}
-
-fn rejection_error(rejection: &Rejection, jump: JumpType) -> KinematicsError {
-    match rejection {
-        Rejection::FeetHidden(m) => KinematicsError::FeetNotVisible(m.clone()),
-        Rejection::CameraMoving(m) => KinematicsError::CameraMoving(m.clone()),
-        Rejection::NotBallistic(m) => KinematicsError::NoFlightPhase(m.clone()),
-        Rejection::NotVertical(m) => KinematicsError::NotThisJumpType {
-            expected: jump,
-            reason: m.clone(),
-        },
-    }
-}
-
-fn evaluate(
-    index: usize,
-    c: &Candidate,
-    track: &Track,
-    clean: &CleanSeries,
-    jump: JumpType,
-    options: &Options,
-) -> Report {
-    let flight = &c.flight;
-    let full_trajectory = trajectory::points(&c.frames);
-    let scale = Scale {
-        px_per_m: round_to(flight.px_per_m, 2),
-        method: match flight.scale_source {
-            ScaleSource::FlightArc => "flight_arc",
-            ScaleSource::BodyProportions => "body_proportions",
-        }
-        .to_string(),
-    };
-    let looks_like = if c.rejection.is_some() {
-        None
-    } else {
-        std::iter::once(jump)
-            .chain(JumpType::ALL)
-            .find(|jt| c.per_type[jt.slot()].is_ok())
-    };
-    let prominence = flight.max_clearance_px / flight.leg_px;
-
-    let mut events = flight_events(flight);
-    let mut type_warnings = Vec::new();
-    let status = match (&c.rejection, &c.per_type[jump.slot()]) {
-        (Some(r), _) => Status::Rejected(rejection_error(r, jump)),
-        (None, Err(reason)) => {
-            let resembles = looks_like.map_or(String::new(), |t| format!("; it looks like a {t}"));
-            Status::Rejected(KinematicsError::NotThisJumpType {
-                expected: jump,
-                reason: format!("{reason}{resembles}"),
-            })
-        }
-        (None, Ok(found)) => {
-            events.extend(found.events.iter().map(|e| (e.name, e.time_s, e.method)));
-            type_warnings.extend(found.warnings.iter().cloned());
-            Status::Good
-        }
-    };
-    let events = to_events(events, jump, &full_trajectory);
-
-    // A jump rejected for a generic reason gets no numbers: a confident wrong number is
-    // what we must never show. A jump of another type keeps its flight metrics.
-    let show_metrics = c.rejection.is_none();
-    let mut metrics = Metrics::default();
-    let mut status = status;
-    if show_metrics {
-        match metrics::compute(jump, &events, &full_trajectory, options) {
-            Ok(m) => metrics = m,
-            Err(e) => status = Status::Rejected(KinematicsError::NoFlightPhase(e.to_string())),
-        }
-    }
-    let mut warnings = type_warnings.clone();
-    if status == Status::Good {
-        let out_of_range = bounds::check(jump, &metrics);
-        if !out_of_range.is_empty() {
-            status = Status::Marginal;
-        }
-        warnings.extend(out_of_range);
-    }
-    if flight.scale_source == ScaleSource::BodyProportions && show_metrics {
-        warnings.push(Warning::new(
-            "scale_from_body_proportions",
-            "depth and velocities use average body proportions because the flight arc could not give a scale",
-        ));
-    }
-
-    let quality = quality_inputs(track, flight, clean, type_warnings.len());
-    let (confidence, reasons) = assess(&quality);
-    Report {
-        index,
-        status,
-        looks_like,
-        events,
-        metrics,
-        warnings,
-        confidence,
-        reasons,
-        trajectory: full_trajectory,
-        scale,
-        prominence,
-    }
-}
-
-/// Takeoff, flight apex and landing as (name, time, method).
-fn flight_events(flight: &Flight) -> Vec<(&'static str, f64, &'static str)> {
-    let mut events = vec![(event_name::TAKEOFF, flight.takeoff_s, flight.takeoff_method)];
-    if let Some(apex) = flight.apex_s {
-        events.push((event_name::PEAK, apex, "hip_arc_apex"));
-    }
-    events.push((event_name::LANDING, flight.landing_s, flight.landing_method));
-    events
-}
-
-/// Rounded, labelled with the nearest frame, in the protocol's order.
-fn to_events(raw: Vec<(&'static str, f64, &'static str)>, jump: JumpType, trajectory: &[TrajectoryPoint]) -> Vec<Event> {
-    let order = metrics::event_order(jump);
-    let mut events: Vec<Event> = raw
-        .into_iter()
-        .map(|(name, t, method)| {
-            let time_s = round_to(t, 4);
-            Event {
-                name: name.to_string(),
-                time_s,
-                frame: nearest_frame(trajectory, time_s),
-                method: method.to_string(),
-            }
-        })
-        .collect();
-    let rank = |name: &str| order.iter().position(|n| *n == name).unwrap_or(order.len());
-    events.sort_by(|a, b| a.time_s.total_cmp(&b.time_s).then(rank(&a.name).cmp(&rank(&b.name))));
-    events
-}
-
-/// Decoder index of the trajectory point nearest in time.
-pub(super) fn nearest_frame(trajectory: &[TrajectoryPoint], t: f64) -> u32 {
-    let k = trajectory.partition_point(|p| p.time_s < t);
-    let candidates = [k.checked_sub(1), (k < trajectory.len()).then_some(k)];
-    candidates
-        .into_iter()
-        .flatten()
-        .min_by(|&i, &j| {
-            (trajectory[i].time_s - t)
-                .abs()
-                .total_cmp(&(trajectory[j].time_s - t).abs())
-        })
-        .map_or(0, |i| trajectory[i].frame)
-}
-
-fn quality_inputs(track: &Track, flight: &Flight, clean: &CleanSeries, detector_warnings: usize) -> QualityInputs {
-    let (a, b) = (flight.first_air, flight.last_air);
-    let t0 = flight.takeoff_s - QUALITY_BEFORE_S;
-    let t1 = flight.landing_s + QUALITY_AFTER_S;
-    let in_window: Vec<usize> = (0..track.len())
-        .filter(|&i| track.times[i] >= t0 && track.times[i] <= t1)
-        .collect();
-    let visibilities: Vec<f64> = in_window.iter().map(|&i| track.frames[i].visibility).collect();
-    let intervals: Vec<f64> = clean.frames.windows(2).map(|w| w[1].time_s - w[0].time_s).collect();
-    let nominal_dt = median(&intervals).unwrap_or(1.0 / 30.0).max(1e-4);
-    let expected = ((t1 - t0) / nominal_dt).max(1.0);
-    let shifts: Vec<(f64, f64)> = in_window.iter().filter_map(|&i| track.frames[i].shift).collect();
-    let camera_speed = (shifts.len() >= 2).then(|| {
-        let mut best: f64 = 0.0;
-        let pts: Vec<(f64, (f64, f64))> = in_window
-            .iter()
-            .filter_map(|&i| Some((track.times[i], track.frames[i].shift?)))
-            .collect();
-        for w in pts.windows(2) {
-            let dt = w[1].0 - w[0].0;
-            if dt > 0.0 {
-                let (dx, dy) = (w[1].1 .0 - w[0].1 .0, w[1].1 .1 - w[0].1 .1);
-                best = best.max((dx * dx + dy * dy).sqrt() / dt);
-            }
-        }
-        best / flight.leg_px
-    });
-    let from_arc = flight.scale_source == ScaleSource::FlightArc;
-    let arc = flight.arc.as_ref().filter(|_| from_arc);
-    QualityInputs {
-        mean_visibility: super::stats::mean(&visibilities).unwrap_or(0.0),
-        pose_coverage: (in_window.len() as f64 / expected).min(1.0),
-        takeoff_gap_s: track.times[a] - track.times[a - 1],
-        landing_gap_s: track.times[b + 1] - track.times[b],
-        flight_s: flight.flight_s(),
-        subframe_timing: flight.takeoff_method != "frame_midpoint" && flight.landing_method != "frame_midpoint",
-        scale_from_arc: from_arc,
-        arc_rms_leg: arc.map(|f| f.rms_px / flight.leg_px),
-        arc_rms_px: arc.map(|f| f.rms_px),
-        scale_ratio: arc.map(|f| f.parabola.px_per_m() / flight.body_px_per_m),
-        camera_speed_leg_per_s: camera_speed,
-        floor_mismatch_m: (flight.floor.y1 - flight.floor.y0).abs() / flight.px_per_m,
-        detector_warnings,
-    }
-}
-
-/// The error for a clip without a measurable test jump: the reason of its most
-/// prominent flight (highest foot clearance relative to leg length).
-fn refusal(reports: &[Report]) -> KinematicsError {
-    reports
-        .iter()
-        .max_by(|a, b| a.prominence.total_cmp(&b.prominence).then(b.index.cmp(&a.index)))
-        .and_then(|r| match &r.status {
-            Status::Rejected(e) => Some(e.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| KinematicsError::NoFlightPhase("no measurable flight".to_string()))
-}
-
-fn summary(r: &Report, role: JumpRole) -> JumpSummary {
-    let time_of = |name: &str| r.events.iter().find(|e| e.name == name).map_or(0.0, |e| e.time_s);
-    JumpSummary {
-        index: r.index as u32,
-        role,
-        looks_like: r.looks_like,
-        takeoff_time_s: time_of(event_name::TAKEOFF),
-        landing_time_s: time_of(event_name::LANDING),
-        events: r.events.clone(),
-        metrics: r.metrics.clone(),
-        confidence: r.confidence,
-        reason: match &r.status {
-            Status::Rejected(e) => Some(e.to_string()),
-            _ => None,
-        },
-        warnings: r.warnings.clone(),
-    }
-}
-
-fn assemble(mut reports: Vec<Report>, test: usize, jump: JumpType) -> KinematicsResult {
-    let mut jumps = vec![summary(&reports[test], JumpRole::Test)];
-    for r in reports.iter().filter(|r| r.index != test) {
-        let role = match r.status {
-            Status::Rejected(_) => JumpRole::Rejected,
-            _ => JumpRole::Other,
-        };
-        jumps.push(summary(r, role));
-    }
-    let chosen = reports.swap_remove(test);
-    let mut warnings = chosen.warnings.clone();
-    let others = jumps.len() - 1;
-    if others > 0 {
-        warnings.push(Warning::new(
-            "several_jumps",
-            format!(
-                "{} flights found in the clip; the jump at {:.2} s was measured (see jumps)",
-                others + 1,
-                jumps[0].takeoff_time_s
-            ),
-        ));
-    }
-    let first = chosen.events.first().map_or(0.0, |e| e.time_s);
-    let last = chosen.events.last().map_or(0.0, |e| e.time_s);
-    KinematicsResult {
-        jump_type: jump,
-        metrics: chosen.metrics,
-        events: chosen.events,
-        confidence: chosen.confidence,
-        confidence_reasons: chosen.reasons,
-        warnings,
-        jumps,
-        trajectory: trajectory::thin(&chosen.trajectory, first, last),
-        scale: chosen.scale,
-        engine_version: ENGINE_VERSION.to_string(),
     }
 }

@@ -147,10 +147,7 @@ pub(super) struct CleanFrame {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct CleanSeries {
     pub frames: Vec<CleanFrame>,
-    pub frames_in: usize,
     pub frames_with_pose: usize,
-    pub camera_shift_given: bool,
-    pub image_height: f64,
 }
 
 /// Sorts by presentation time, drops duplicates and non-finite data, interpolates the
@@ -167,7 +164,6 @@ pub(super) fn clean(series: &PoseSeries) -> CleanSeries {
     order.dedup_by(|b, a| b.time_s <= a.time_s);
 
     let shifts = interpolate_shifts(&order);
-    let camera_shift_given = shifts.iter().any(Option::is_some);
     let width = f64::from(series.image_width);
     let height = f64::from(series.image_height);
 
@@ -195,10 +191,7 @@ pub(super) fn clean(series: &PoseSeries) -> CleanSeries {
 
     CleanSeries {
         frames,
-        frames_in: series.frames.len(),
         frames_with_pose,
-        camera_shift_given,
-        image_height: height,
     }
 }
 
@@ -216,10 +209,8 @@ fn clean_landmarks(
         .map(|p| {
             let (x, y, v) = (f64::from(p.x), f64::from(p.y), f64::from(p.visibility));
             let finite = x.is_finite() && y.is_finite() && v.is_finite();
-            let inside = x >= -margin_x
-                && x <= width + margin_x
-                && y >= -margin_y
-                && y <= height + margin_y;
+            let inside =
+                x >= -margin_x && x <= width + margin_x && y >= -margin_y && y <= height + margin_y;
             (finite && inside && p.visibility >= VISIBILITY_MIN).then_some(CleanPoint {
                 x: x - sx,
                 y: y - sy,

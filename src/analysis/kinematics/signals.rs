@@ -65,6 +65,11 @@ const FLOOR_WINDOW_S: f64 = 1.2;
 /// foot on the floor as soon as ≥ 10 % of the window is stance, and ignores rare glitches.
 const FLOOR_QUANTILE: f64 = 0.9;
 
+/// Hip speed noise is the RMS speed of the quieter stretches of this length (s)...
+const NOISE_WINDOW_S: f64 = 0.5;
+/// ...namely this quantile of all stretches.
+const NOISE_QUANTILE: f64 = 0.1;
+
 /// Noise floor for the foot-position noise estimate (px); sub-pixel noise estimates come
 /// from duplicated frames and would make thresholds meaninglessly tight.
 const MIN_FOOT_NOISE_PX: f64 = 0.5;
@@ -107,8 +112,16 @@ pub(super) fn extract(clean: &CleanSeries) -> Vec<FrameSignals> {
 /// Thigh + shank length in pixels, mean of the sides where hip, knee and ankle are seen.
 fn leg_length(pose: &[Option<CleanPoint>]) -> Option<f64> {
     let legs: Vec<f64> = [
-        (landmark::LEFT_HIP, landmark::LEFT_KNEE, landmark::LEFT_ANKLE),
-        (landmark::RIGHT_HIP, landmark::RIGHT_KNEE, landmark::RIGHT_ANKLE),
+        (
+            landmark::LEFT_HIP,
+            landmark::LEFT_KNEE,
+            landmark::LEFT_ANKLE,
+        ),
+        (
+            landmark::RIGHT_HIP,
+            landmark::RIGHT_KNEE,
+            landmark::RIGHT_ANKLE,
+        ),
     ]
     .iter()
     .filter_map(|&(h, k, a)| Some(distance(pose[h]?, pose[k]?) + distance(pose[k]?, pose[a]?)))
@@ -116,7 +129,11 @@ fn leg_length(pose: &[Option<CleanPoint>]) -> Option<f64> {
     (!legs.is_empty()).then(|| legs.iter().sum::<f64>() / legs.len() as f64)
 }
 
-fn frame_signals(f: &CleanFrame, sole_offset_px: Option<f64>, typical_leg: Option<f64>) -> Option<FrameSignals> {
+fn frame_signals(
+    f: &CleanFrame,
+    sole_offset_px: Option<f64>,
+    typical_leg: Option<f64>,
+) -> Option<FrameSignals> {
     let pose = f.pose.as_ref()?;
     let get = |i: usize| pose[i];
     let hips: Vec<CleanPoint> = [landmark::LEFT_HIP, landmark::RIGHT_HIP]
@@ -133,15 +150,27 @@ fn frame_signals(f: &CleanFrame, sole_offset_px: Option<f64>, typical_leg: Optio
     let leg_px = leg_length(pose);
 
     let sides = [
-        (landmark::LEFT_HEEL, landmark::LEFT_FOOT_INDEX, landmark::LEFT_ANKLE),
-        (landmark::RIGHT_HEEL, landmark::RIGHT_FOOT_INDEX, landmark::RIGHT_ANKLE),
+        (
+            landmark::LEFT_HEEL,
+            landmark::LEFT_FOOT_INDEX,
+            landmark::LEFT_ANKLE,
+        ),
+        (
+            landmark::RIGHT_HEEL,
+            landmark::RIGHT_FOOT_INDEX,
+            landmark::RIGHT_ANKLE,
+        ),
     ];
     let mut foot_side_y = [None, None];
     // Sole points of both feet; an ankle stands in (shifted to the sole) for a foot whose
     // heel and toe are both hidden.
     let mut soles: Vec<f64> = Vec::new();
     for (slot, &(heel, toe, ankle)) in sides.iter().enumerate() {
-        let mut points: Vec<f64> = [get(heel), get(toe)].iter().flatten().map(|p| p.y).collect();
+        let mut points: Vec<f64> = [get(heel), get(toe)]
+            .iter()
+            .flatten()
+            .map(|p| p.y)
+            .collect();
         if points.is_empty() {
             let offset = sole_offset_px.or_else(|| leg_px.map(|l| l * ANKLE_TO_SOLE_OVER_LEG));
             if let (Some(a), Some(offset)) = (get(ankle), offset) {
@@ -183,7 +212,11 @@ fn frame_signals(f: &CleanFrame, sole_offset_px: Option<f64>, typical_leg: Optio
 /// Mean of the values within `band` of the largest one (image y: the lowest points).
 fn lowest_level(values: &[f64], band: f64) -> Option<f64> {
     let max = values.iter().copied().reduce(f64::max)?;
-    let near: Vec<f64> = values.iter().copied().filter(|v| *v >= max - band).collect();
+    let near: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|v| *v >= max - band)
+        .collect();
     Some(near.iter().sum::<f64>() / near.len() as f64)
 }
 
@@ -198,8 +231,16 @@ fn learn_ankle_to_sole(frames: &[CleanFrame]) -> Option<f64> {
     let mut offsets = Vec::new();
     for pose in frames.iter().filter_map(|f| f.pose.as_ref()) {
         for (heel, toe, ankle) in [
-            (landmark::LEFT_HEEL, landmark::LEFT_FOOT_INDEX, landmark::LEFT_ANKLE),
-            (landmark::RIGHT_HEEL, landmark::RIGHT_FOOT_INDEX, landmark::RIGHT_ANKLE),
+            (
+                landmark::LEFT_HEEL,
+                landmark::LEFT_FOOT_INDEX,
+                landmark::LEFT_ANKLE,
+            ),
+            (
+                landmark::RIGHT_HEEL,
+                landmark::RIGHT_FOOT_INDEX,
+                landmark::RIGHT_ANKLE,
+            ),
         ] {
             let Some(a) = pose[ankle] else { continue };
             let sole = [pose[heel], pose[toe]]
@@ -266,6 +307,8 @@ pub(super) struct Track {
     pub hip_smooth: Vec<Option<LocalFit>>,
     /// Frame-to-frame noise of the lowest foot point (px, one sigma).
     pub foot_noise_px: f64,
+    /// Noise level of the smoothed hip speed while still (px/s).
+    pub hip_speed_noise_px_s: f64,
 }
 
 impl Track {
@@ -317,6 +360,7 @@ impl Track {
         let hip_y: Vec<Option<f64>> = frames.iter().map(|f| f.hip.map(|h| h.1)).collect();
         let hip_smooth = local_quadratic(&times, &hip_y, SMOOTH_HALF_WINDOW_S);
         let foot_noise_px = foot_noise(&times, &foot);
+        let hip_speed_noise_px_s = speed_noise(&times, &hip_smooth);
 
         Some(Track {
             frames,
@@ -326,12 +370,36 @@ impl Track {
             foot_h,
             hip_smooth,
             foot_noise_px,
+            hip_speed_noise_px_s,
         })
     }
 
     pub(super) fn len(&self) -> usize {
         self.frames.len()
     }
+}
+
+/// Hip speed noise: RMS smoothed hip speed over sliding windows of `NOISE_WINDOW_S`,
+/// taking a low quantile of those windows. Standing still is then measured even in a
+/// clip busy with other jumps, without picking one lucky quiet stretch.
+fn speed_noise(times: &[f64], hip: &[Option<LocalFit>]) -> f64 {
+    let v: Vec<(f64, f64)> = times
+        .iter()
+        .zip(hip)
+        .filter_map(|(&t, h)| Some((t, h.as_ref()?.slope)))
+        .collect();
+    let mut rms = Vec::new();
+    let mut end = 0;
+    for start in 0..v.len() {
+        while end < v.len() && v[end].0 < v[start].0 + NOISE_WINDOW_S {
+            end += 1;
+        }
+        if end - start >= 5 {
+            let sum_sq: f64 = v[start..end].iter().map(|(_, x)| x * x).sum();
+            rms.push((sum_sq / (end - start) as f64).sqrt());
+        }
+    }
+    quantile(&rms, NOISE_QUANTILE).unwrap_or(0.0)
 }
 
 /// One-sigma noise of the lowest foot point from consecutive differences (robust, so

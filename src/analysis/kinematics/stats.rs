@@ -16,16 +16,9 @@ pub(super) fn quantile(values: &[f64], q: f64) -> Option<f64> {
 }
 
 /// Same as [`quantile`] but sorts the caller's buffer (all values must be finite).
-pub(super) fn quantile_in_place(values: &mut [f64], q: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
+fn quantile_in_place(values: &mut [f64], q: f64) -> Option<f64> {
     values.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(values.len() - 1);
-    let frac = pos - lo as f64;
-    Some(values[lo] + (values[hi] - values[lo]) * frac)
+    sorted_quantile(values, q)
 }
 
 pub(super) fn median(values: &[f64]) -> Option<f64> {
@@ -48,7 +41,8 @@ pub(super) fn robust_sigma(values: &[f64]) -> Option<f64> {
 }
 
 /// Quantile of the present values whose time lies in `[t_i - before_s, t_i + after_s]`,
-/// for every sample `i`. Times must be sorted.
+/// for every sample `i`. Times must be sorted. The window is kept sorted as it slides
+/// (insert and remove by binary search), so long high-frame-rate clips stay cheap.
 pub(super) fn rolling_quantile(
     times: &[f64],
     values: &[Option<f64>],
@@ -58,23 +52,38 @@ pub(super) fn rolling_quantile(
 ) -> Vec<Option<f64>> {
     let n = times.len();
     let mut out = Vec::with_capacity(n);
-    let mut buf = Vec::new();
-    let (mut lo, mut hi) = (0usize, 0usize);
+    let mut window: Vec<f64> = Vec::new();
+    let (mut lo, mut hi) = (0usize, 0usize); // window holds values[lo..hi]
     for i in 0..n {
-        while times[lo] < times[i] - before_s {
-            lo += 1;
-        }
-        if hi < i {
-            hi = i;
-        }
-        while hi + 1 < n && times[hi + 1] <= times[i] + after_s {
+        while hi < n && times[hi] <= times[i] + after_s {
+            if let Some(v) = values[hi].filter(|v| v.is_finite()) {
+                let at = window.partition_point(|w| w.total_cmp(&v).is_lt());
+                window.insert(at, v);
+            }
             hi += 1;
         }
-        buf.clear();
-        buf.extend(values[lo..=hi].iter().flatten().copied());
-        out.push(quantile_in_place(&mut buf, q));
+        while lo < hi && times[lo] < times[i] - before_s {
+            if let Some(v) = values[lo].filter(|v| v.is_finite()) {
+                let at = window.partition_point(|w| w.total_cmp(&v).is_lt());
+                window.remove(at);
+            }
+            lo += 1;
+        }
+        out.push(sorted_quantile(&window, q));
     }
     out
+}
+
+/// Quantile of already sorted values.
+fn sorted_quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let frac = pos - lo as f64;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
 }
 
 /// Solves the 3×3 system `a·x = b` by Gaussian elimination with partial pivoting.
@@ -96,10 +105,11 @@ pub(super) fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> 
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
+        let pivot_row = a[col];
         for row in col + 1..3 {
-            let f = a[row][col] / a[col][col];
-            for k in col..3 {
-                a[row][k] -= f * a[col][k];
+            let f = a[row][col] / pivot_row[col];
+            for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
             }
             b[row] -= f * b[col];
         }
@@ -158,8 +168,14 @@ mod tests {
     fn solve3_recovers_known_solution() {
         let a = [[2.0, 1.0, -1.0], [-3.0, -1.0, 2.0], [-2.0, 1.0, 2.0]];
         let x = solve3(a, [8.0, -11.0, -3.0]).unwrap();
-        assert!((x[0] - 2.0).abs() < 1e-12 && (x[1] - 3.0).abs() < 1e-12 && (x[2] + 1.0).abs() < 1e-12);
-        assert!(solve3([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 0.0, 1.0]], [1.0; 3]).is_none());
+        assert!(
+            (x[0] - 2.0).abs() < 1e-12 && (x[1] - 3.0).abs() < 1e-12 && (x[2] + 1.0).abs() < 1e-12
+        );
+        assert!(solve3(
+            [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 0.0, 1.0]],
+            [1.0; 3]
+        )
+        .is_none());
     }
 
     #[test]
@@ -167,7 +183,10 @@ mod tests {
         let t = [0.0, 0.1, 0.2, 1.0, 1.05];
         let v = [Some(1.0), Some(2.0), None, Some(3.0), Some(4.0)];
         let r = rolling_quantile(&t, &v, 0.15, 0.0, 1.0);
-        assert_eq!(r, vec![Some(1.0), Some(2.0), Some(2.0), Some(3.0), Some(4.0)]);
+        assert_eq!(
+            r,
+            vec![Some(1.0), Some(2.0), Some(2.0), Some(3.0), Some(4.0)]
+        );
     }
 
     #[test]

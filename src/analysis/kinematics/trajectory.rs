@@ -2,12 +2,15 @@
 //! series the event detectors read, and the rounded series the result carries (from
 //! which metrics are computed, so the browser can recompute them identically).
 
+use super::flight::Flight;
 use super::result::{round_to, TrajectoryPoint};
-use super::segment::Flight;
 use super::signals::Track;
 
-/// Frames further than this from the test jump's events are thinned out in the result.
-const FULL_RATE_MARGIN_S: f64 = 0.5;
+/// Every frame from this long before takeoff to `FULL_RATE_AFTER_S` after landing is kept
+/// in the result: metrics and hand corrections read them (a countermovement or a drop
+/// takes well under 1.5 s).
+const FULL_RATE_BEFORE_S: f64 = 1.5;
+const FULL_RATE_AFTER_S: f64 = 0.5;
 /// Upper bound on the number of thinned points outside the full-rate window.
 const MAX_THINNED_POINTS: usize = 300;
 
@@ -54,7 +57,7 @@ pub(super) fn jump_frames(track: &Track, flight: &Flight) -> Vec<JumpFrame> {
         .collect()
 }
 
-/// Rounded chart/metric series: every frame of the track (rounded so the JSON is stable).
+/// Rounded series of every frame of the track (rounded so the JSON is stable).
 pub(super) fn points(frames: &[JumpFrame]) -> Vec<TrajectoryPoint> {
     frames
         .iter()
@@ -69,12 +72,19 @@ pub(super) fn points(frames: &[JumpFrame]) -> Vec<TrajectoryPoint> {
         .collect()
 }
 
-/// Keeps every point within `FULL_RATE_MARGIN_S` of `[first_event_s, last_event_s]`
-/// (metrics and hand corrections need them) and a regular subset of the rest.
-pub(super) fn thin(points: &[TrajectoryPoint], first_event_s: f64, last_event_s: f64) -> Vec<TrajectoryPoint> {
-    let lo = first_event_s - FULL_RATE_MARGIN_S;
-    let hi = last_event_s + FULL_RATE_MARGIN_S;
-    let outside = points.iter().filter(|p| p.time_s < lo || p.time_s > hi).count();
+/// Keeps every point from `FULL_RATE_BEFORE_S` before takeoff to `FULL_RATE_AFTER_S`
+/// after landing, and a regular subset of the rest (for charts of long clips).
+pub(super) fn thin(
+    points: &[TrajectoryPoint],
+    takeoff_s: f64,
+    landing_s: f64,
+) -> Vec<TrajectoryPoint> {
+    let lo = takeoff_s - FULL_RATE_BEFORE_S;
+    let hi = landing_s + FULL_RATE_AFTER_S;
+    let outside = points
+        .iter()
+        .filter(|p| p.time_s < lo || p.time_s > hi)
+        .count();
     let stride = outside.div_ceil(MAX_THINNED_POINTS).max(1);
     let mut seen_outside = 0usize;
     points
@@ -84,7 +94,7 @@ pub(super) fn thin(points: &[TrajectoryPoint], first_event_s: f64, last_event_s:
                 return true;
             }
             seen_outside += 1;
-            (seen_outside - 1) % stride == 0
+            (seen_outside - 1).is_multiple_of(stride)
         })
         .cloned()
         .collect()

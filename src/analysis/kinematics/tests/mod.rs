@@ -2,8 +2,11 @@
 
 mod synth;
 
+mod clips;
 mod cmj;
-mod diag;
+mod dj;
+mod robustness;
+mod sj;
 
 use super::{analyze_series, JumpType, KinematicsError, KinematicsResult, Options, PoseSeries};
 

@@ -119,9 +119,12 @@ pub struct ClipSpec {
     pub view: View,
     /// Camera pan/tilt (px/s) moving the whole image, and a slow sinusoidal tilt (px).
     pub pan_px_s: (f64, f64),
+    /// When set, the pan and zoom only happen between these times (s).
+    pub pan_window_s: Option<(f64, f64)>,
     pub tilt_amp_px: f64,
-    /// Zoom: relative scale change per second.
+    /// Zoom: relative scale change per second, about image row `zoom_centre_y`.
     pub zoom_per_s: f64,
+    pub zoom_centre_y: f64,
     /// Whether the measured camera shift is handed to the analysis.
     pub report_shift: bool,
     /// Visibility reported for the feet (lower = poorly tracked).
@@ -141,8 +144,10 @@ impl ClipSpec {
             ppm: 400.0,
             view: View::Side,
             pan_px_s: (0.0, 0.0),
+            pan_window_s: None,
             tilt_amp_px: 0.0,
             zoom_per_s: 0.0,
+            zoom_centre_y: FLOOR_PY,
             report_shift: false,
             feet_visibility: 0.9,
             seed: 1,
@@ -171,32 +176,49 @@ pub fn render(spec: &ClipSpec, body: &Body, motion: &dyn Fn(f64) -> Kin) -> Pose
     let n = (spec.duration_s * spec.fps).round() as u32;
     let mut frames = Vec::new();
     for i in 0..n {
-        let jitter = if i == 0 { 0.0 } else { spec.jitter * (rng.uniform() - 0.5) };
+        let jitter = if i == 0 {
+            0.0
+        } else {
+            spec.jitter * (rng.uniform() - 0.5)
+        };
         let t = (f64::from(i) + jitter) / spec.fps;
         let dropped = i > 0 && rng.uniform() < spec.drop_prob;
         let no_pose = rng.uniform() < spec.no_pose_prob;
         if dropped {
             continue;
         }
+        let panning = spec
+            .pan_window_s
+            .map_or(t, |(a, b)| (t - a).clamp(0.0, b - a));
         let shift = (
-            spec.pan_px_s.0 * t,
-            spec.pan_px_s.1 * t + spec.tilt_amp_px * (std::f64::consts::PI * t / 2.0).sin(),
+            spec.pan_px_s.0 * panning,
+            spec.pan_px_s.1 * panning + spec.tilt_amp_px * (std::f64::consts::PI * t / 2.0).sin(),
         );
-        let zoom = 1.0 + spec.zoom_per_s * t;
+        let zoom = 1.0
+            + spec.zoom_per_s
+                * spec
+                    .pan_window_s
+                    .map_or(t, |(a, b)| (t - a).clamp(0.0, b - a));
         let landmarks = (!no_pose).then(|| {
             world_points(body, &motion(t), spec.view)
                 .iter()
                 .enumerate()
                 .map(|(k, &(x, z, vis))| {
                     let feet = (27..=32).contains(&k);
-                    let px = CENTRE_PX + spec.ppm * zoom * x + shift.0 + spec.noise_px * rng.gauss();
-                    let py = FLOOR_PY + (FLOOR_PY - 640.0) * (zoom - 1.0) - spec.ppm * zoom * z
+                    let px =
+                        CENTRE_PX + spec.ppm * zoom * x + shift.0 + spec.noise_px * rng.gauss();
+                    let py = spec.zoom_centre_y + (FLOOR_PY - spec.zoom_centre_y) * zoom
+                        - spec.ppm * zoom * z
                         + shift.1
                         + spec.noise_px * rng.gauss();
                     Point {
                         x: px as f32,
                         y: py as f32,
-                        visibility: if feet { spec.feet_visibility as f32 } else { vis as f32 },
+                        visibility: if feet {
+                            spec.feet_visibility as f32
+                        } else {
+                            vis as f32
+                        },
                     }
                 })
                 .collect()
@@ -205,7 +227,9 @@ pub fn render(spec: &ClipSpec, body: &Body, motion: &dyn Fn(f64) -> Kin) -> Pose
             frame: i,
             time_s: t,
             landmarks,
-            camera_shift: spec.report_shift.then_some((shift.0 as f32, shift.1 as f32)),
+            camera_shift: spec
+                .report_shift
+                .then_some((shift.0 as f32, shift.1 as f32)),
         });
     }
     PoseSeries {
@@ -229,10 +253,16 @@ fn world_points(b: &Body, k: &Kin, view: View) -> Vec<(f64, f64, f64)> {
         let (c, s) = (foot.theta.cos(), foot.theta.sin());
         let toe = (foot.toe_x, foot.toe_z);
         let heel = (toe.0 - b.foot * c, toe.1 + b.foot * s);
-        let ankle = (toe.0 - 0.75 * b.foot * c + b.ankle_h * s, toe.1 + 0.75 * b.foot * s + b.ankle_h * c);
+        let ankle = (
+            toe.0 - 0.75 * b.foot * c + b.ankle_h * s,
+            toe.1 + 0.75 * b.foot * s + b.ankle_h * c,
+        );
         let knee = knee(hip, ankle, b.thigh, b.shank);
         let sh = shoulder;
-        let elbow = (sh.0 + b.upper_arm * k.arm.sin(), sh.1 - b.upper_arm * k.arm.cos());
+        let elbow = (
+            sh.0 + b.upper_arm * k.arm.sin(),
+            sh.1 - b.upper_arm * k.arm.cos(),
+        );
         let wrist = (
             elbow.0 + b.forearm * (k.arm + 0.3).sin(),
             elbow.1 - b.forearm * (k.arm + 0.3).cos(),
@@ -274,7 +304,10 @@ fn knee(hip: (f64, f64), ankle: (f64, f64), thigh: f64, shank: f64) -> (f64, f64
     let d = (dx * dx + dz * dz).sqrt();
     let u = (dx / d, dz / d);
     if d >= thigh + shank {
-        return (hip.0 + u.0 * thigh * d / (thigh + shank), hip.1 + u.1 * thigh * d / (thigh + shank));
+        return (
+            hip.0 + u.0 * thigh * d / (thigh + shank),
+            hip.1 + u.1 * thigh * d / (thigh + shank),
+        );
     }
     let a = (thigh * thigh - shank * shank + d * d) / (2.0 * d);
     let h = (thigh * thigh - a * a).max(0.0).sqrt();
@@ -295,7 +328,10 @@ fn ease(x: f64) -> f64 {
 /// Cubic Hermite from (z0, v0) to (z1, v1) over `dur`, at `s` in [0, 1].
 fn hermite(z0: f64, v0: f64, z1: f64, v1: f64, dur: f64, s: f64) -> f64 {
     let (s2, s3) = (s * s, s * s * s);
-    (2.0 * s3 - 3.0 * s2 + 1.0) * z0 + (s3 - 2.0 * s2 + s) * dur * v0 + (-2.0 * s3 + 3.0 * s2) * z1 + (s3 - s2) * dur * v1
+    (2.0 * s3 - 3.0 * s2 + 1.0) * z0
+        + (s3 - 2.0 * s2 + s) * dur * v0
+        + (-2.0 * s3 + 3.0 * s2) * z1
+        + (s3 - s2) * dur * v1
 }
 
 /// Plantarflexion at takeoff (≈ 52°, toes last to leave) and at the first toe contact.
@@ -303,8 +339,16 @@ pub const THETA_TAKEOFF: f64 = 0.9;
 
 fn feet_at(x: f64, z: f64, theta: f64) -> [Foot; 2] {
     [
-        Foot { toe_x: x, toe_z: z, theta },
-        Foot { toe_x: x + 0.01, toe_z: z, theta },
+        Foot {
+            toe_x: x,
+            toe_z: z,
+            theta,
+        },
+        Foot {
+            toe_x: x + 0.01,
+            toe_z: z,
+            theta,
+        },
     ]
 }
 
@@ -335,20 +379,33 @@ impl Flight {
             let rise = v0 * tau - 0.5 * G * tau * tau;
             let hip_z = self.hip_takeoff + rise - self.hip_sag * bump;
             let feet = feet_at(self.x, rise + self.tuck * bump, THETA_TAKEOFF);
-            return Some(Kin { hip_x: self.x - 0.75 * b.foot, hip_z, feet, arm: 2.5 });
+            return Some(Kin {
+                hip_x: self.x - 0.75 * b.foot,
+                hip_z,
+                feet,
+                arm: 2.5,
+            });
         }
         let after = tau - self.duration;
         let absorb = 0.3;
         let low = stand - self.land_depth;
         let (hip_z, arm) = if after < absorb {
-            (hermite(self.hip_takeoff, -v0, low, 0.0, absorb, after / absorb), 2.5 * (1.0 - after / absorb))
+            (
+                hermite(self.hip_takeoff, -v0, low, 0.0, absorb, after / absorb),
+                2.5 * (1.0 - after / absorb),
+            )
         } else {
             (low + self.land_depth * ease((after - absorb) / 0.6), 0.0)
         };
         let theta = THETA_TAKEOFF * (1.0 - smoothstep(after / 0.06));
         // The hip can never be further from the ankle than the straight leg.
         let hip_z = hip_z.min(b.extended_hip(theta));
-        Some(Kin { hip_x: self.x - 0.75 * b.foot, hip_z, feet: feet_at(self.x, 0.0, theta), arm })
+        Some(Kin {
+            hip_x: self.x - 0.75 * b.foot,
+            hip_z,
+            feet: feet_at(self.x, 0.0, theta),
+            arm,
+        })
     }
 }
 
@@ -370,7 +427,16 @@ impl Cmj {
     /// shorter ones (the tuck needs time: it scales with the square of the flight time).
     pub fn new(start: f64, flight: f64) -> Self {
         let tuck = 0.04 * (flight / 0.45) * (flight / 0.45);
-        Cmj { start, depth: 0.30, eccentric: 0.5, concentric: 0.3, flight, x: 0.0, tuck, hip_sag: 0.0 }
+        Cmj {
+            start,
+            depth: 0.30,
+            eccentric: 0.5,
+            concentric: 0.3,
+            flight,
+            x: 0.0,
+            tuck,
+            hip_sag: 0.0,
+        }
     }
     pub fn lowest(&self) -> f64 {
         self.start + self.eccentric
@@ -399,7 +465,12 @@ impl Cmj {
         }
         let hip_x = self.x - 0.75 * b.foot;
         if t < self.start {
-            return Kin { hip_x, hip_z: stand, feet: feet_at(self.x, 0.0, 0.0), arm: 0.0 };
+            return Kin {
+                hip_x,
+                hip_z: stand,
+                feet: feet_at(self.x, 0.0, 0.0),
+                arm: 0.0,
+            };
         }
         if t < self.lowest() {
             let s = (t - self.start) / self.eccentric;
@@ -413,7 +484,8 @@ impl Cmj {
         let s = (t - self.lowest()) / self.concentric;
         let v0 = G * self.flight / 2.0;
         let theta = THETA_TAKEOFF * smoothstep((s - 0.55) / 0.45);
-        let hip_z = hermite(stand - self.depth, 0.0, hip_to, v0, self.concentric, s).min(b.extended_hip(theta));
+        let hip_z = hermite(stand - self.depth, 0.0, hip_to, v0, self.concentric, s)
+            .min(b.extended_hip(theta));
         Kin {
             hip_x: hip_x - 0.1 * (1.0 - s),
             hip_z,
@@ -437,7 +509,15 @@ pub struct SquatJump {
 
 impl SquatJump {
     pub fn new(start: f64, flight: f64) -> Self {
-        SquatJump { start, depth: 0.30, down: 0.8, hold: 1.5, dip: 0.0, concentric: 0.35, flight }
+        SquatJump {
+            start,
+            depth: 0.30,
+            down: 0.8,
+            hold: 1.5,
+            dip: 0.0,
+            concentric: 0.35,
+            flight,
+        }
     }
     pub fn push(&self) -> f64 {
         self.start + self.down + self.hold
@@ -469,19 +549,35 @@ impl SquatJump {
         let low = stand - self.depth;
         if t < self.start + self.down {
             let s = ease((t - self.start) / self.down);
-            return Kin { hip_x: hip_x - 0.1 * s, hip_z: stand - self.depth * s, feet, arm: 0.0 };
+            return Kin {
+                hip_x: hip_x - 0.1 * s,
+                hip_z: stand - self.depth * s,
+                feet,
+                arm: 0.0,
+            };
         }
         let dip_len = 0.25;
         if t < self.push() {
             let s = (t - (self.push() - dip_len)) / dip_len;
             let dip = if s > 0.0 { self.dip * ease(s) } else { 0.0 };
-            return Kin { hip_x: hip_x - 0.1, hip_z: low - dip, feet, arm: 0.0 };
+            return Kin {
+                hip_x: hip_x - 0.1,
+                hip_z: low - dip,
+                feet,
+                arm: 0.0,
+            };
         }
         let s = (t - self.push()) / self.concentric;
         let v0 = G * self.flight / 2.0;
         let theta = THETA_TAKEOFF * smoothstep((s - 0.55) / 0.45);
-        let hip_z = hermite(low - self.dip, 0.0, hip_to, v0, self.concentric, s).min(b.extended_hip(theta));
-        Kin { hip_x: hip_x - 0.1 * (1.0 - s), hip_z, feet: feet_at(0.0, theta.min(0.0) + 0.0, theta), arm: 0.0 }
+        let hip_z =
+            hermite(low - self.dip, 0.0, hip_to, v0, self.concentric, s).min(b.extended_hip(theta));
+        Kin {
+            hip_x: hip_x - 0.1 * (1.0 - s),
+            hip_z,
+            feet: feet_at(0.0, theta.min(0.0) + 0.0, theta),
+            arm: 0.0,
+        }
     }
 }
 
@@ -496,7 +592,12 @@ pub struct DropJump {
 
 impl DropJump {
     pub fn new(leave: f64, box_height: f64, contact: f64, flight: f64) -> Self {
-        DropJump { leave, box_height, contact, flight }
+        DropJump {
+            leave,
+            box_height,
+            contact,
+            flight,
+        }
     }
     /// Toe-first contact angle during the drop.
     const THETA_DROP: f64 = 0.15;
@@ -546,7 +647,12 @@ impl DropJump {
             let hip_z = on_box + (hip_drop - on_box) * smoothstep(tau / 0.08) - fall;
             // Feet keep their distance below the hips (rigid legs).
             let toe_z = hip_z - b.extended_hip(theta);
-            return Kin { hip_x: x - 0.75 * b.foot, hip_z, feet: feet_at(x, toe_z, theta), arm: 0.0 };
+            return Kin {
+                hip_x: x - 0.75 * b.foot,
+                hip_z,
+                feet: feet_at(x, toe_z, theta),
+                arm: 0.0,
+            };
         }
         let tau = t - self.first_contact();
         let s = tau / self.contact;
@@ -557,8 +663,21 @@ impl DropJump {
         } else {
             THETA_TAKEOFF * smoothstep((s - 0.6) / 0.4)
         };
-        let hip_z = hermite(hip_drop - self.box_height, -v_impact, hip_to, v0, self.contact, s).min(b.extended_hip(theta));
-        Kin { hip_x: x_contact - 0.75 * b.foot, hip_z, feet: feet_at(x_contact, 0.0, theta), arm: 0.0 }
+        let hip_z = hermite(
+            hip_drop - self.box_height,
+            -v_impact,
+            hip_to,
+            v0,
+            self.contact,
+            s,
+        )
+        .min(b.extended_hip(theta));
+        Kin {
+            hip_x: x_contact - 0.75 * b.foot,
+            hip_z,
+            feet: feet_at(x_contact, 0.0, theta),
+            arm: 0.0,
+        }
     }
 }
 
@@ -568,7 +687,11 @@ pub fn walking(b: &Body, t: f64, x0: f64) -> Kin {
     let v = 1.2;
     let cycle = 1.0;
     let step = v * cycle;
-    let mut feet = [Foot { toe_x: 0.0, toe_z: 0.0, theta: 0.0 }; 2];
+    let mut feet = [Foot {
+        toe_x: 0.0,
+        toe_z: 0.0,
+        theta: 0.0,
+    }; 2];
     for (side, phase) in [(0usize, 0.0), (1usize, 0.5)] {
         let u = t / cycle + phase;
         let n = u.floor();
@@ -576,7 +699,11 @@ pub fn walking(b: &Body, t: f64, x0: f64) -> Kin {
         let planted = x0 + step * (n + 0.3 - phase) + 0.75 * b.foot;
         feet[side] = if c < 0.6 {
             let theta = 0.5 * smoothstep((c - 0.4) / 0.2);
-            Foot { toe_x: planted, toe_z: 0.0, theta }
+            Foot {
+                toe_x: planted,
+                toe_z: 0.0,
+                theta,
+            }
         } else {
             let s = (c - 0.6) / 0.4;
             Foot {
@@ -587,5 +714,10 @@ pub fn walking(b: &Body, t: f64, x0: f64) -> Kin {
         };
     }
     let hip_z = b.standing_hip() - 0.03 + 0.02 * (4.0 * std::f64::consts::PI * t).cos();
-    Kin { hip_x: x0 + v * t, hip_z, feet, arm: 0.3 * (2.0 * std::f64::consts::PI * t).sin() }
+    Kin {
+        hip_x: x0 + v * t,
+        hip_z,
+        feet,
+        arm: 0.3 * (2.0 * std::f64::consts::PI * t).sin(),
+    }
 }
