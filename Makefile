@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := airtime
 SERVER := $(CARGO_TARGET_DIR)/release/airtime
 
-.PHONY: setup build run test test-unit test-e2e fmt clean-data
+.PHONY: setup build run test test-unit test-e2e bench fmt clean-data
 
 setup:
 	@scripts/bootstrap
@@ -32,6 +32,10 @@ test-e2e: build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
 
 test: test-unit test-e2e
+
+# Speed and memory against the peer on ../shared/videos (installs the peer from PyPI once).
+bench: build
+	scripts/bench-analysis
 
 fmt:
 	cargo fmt

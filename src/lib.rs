@@ -2,13 +2,18 @@
 //!
 //! One crate, two builds: `ssr` is the axum server binary, `hydrate` the WASM front end.
 //! `app` (pages and components), `api` (server functions), `domain` and `error` are shared;
-//! `server` (configuration, storage, middleware, services) exists only in the server build.
+//! `server` (configuration, storage, middleware, services) and `cli` exist only in the server
+//! build. `analysis` is the jump analysis engine: its kinematics and result types are shared,
+//! video decoding and pose inference are server-only.
 
+pub mod analysis;
 pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
 
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod server;
 

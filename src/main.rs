@@ -1,17 +1,20 @@
+use airtime::cli;
 use airtime::server::{config::Settings, startup::Application, telemetry};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
 Usage: airtime [serve]
+       airtime analyze VIDEO --jump cmj|dj|sj [--mass KG] [--height M] [--json] [--frames DIR]
 
   serve    Run the web app (the default). Settings come from Leptos.toml and the
-           environment; see README.md.";
+           environment; see README.md.
+  analyze  Measure the jump in a video and print a summary or the JSON result.";
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        None | Some("serve") => serve().await,
+        None | Some("serve") => serve(),
+        Some("analyze") => cli::analyze::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -23,7 +26,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve() -> ExitCode {
+fn serve() -> ExitCode {
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(e) => {
@@ -32,20 +35,32 @@ async fn serve() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format, std::io::stdout);
-    let app = match Application::build(settings).await {
-        Ok(app) => app,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
         Err(e) => {
-            tracing::error!(error = %e, "start-up failed");
-            eprintln!("airtime: {e}");
+            eprintln!("airtime: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(addr = %app.addr(), "listening on http://{}", app.addr());
-    match app.run_until_stopped().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "server stopped");
-            ExitCode::FAILURE
+    runtime.block_on(async {
+        let app = match Application::build(settings).await {
+            Ok(app) => app,
+            Err(e) => {
+                tracing::error!(error = %e, "start-up failed");
+                eprintln!("airtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(addr = %app.addr(), "listening on http://{}", app.addr());
+        match app.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = %e, "server stopped");
+                ExitCode::FAILURE
+            }
         }
-    }
+    })
 }

@@ -45,6 +45,10 @@ pub struct Settings {
     pub signups_per_ip_per_hour: u32,
     pub trust_forwarded_for: bool,
     pub log_format: LogFormat,
+    /// `pose_landmarker_lite.task`; default `<data_dir>/models/pose_landmarker_lite.task`.
+    pub pose_model: PathBuf,
+    /// Longest video accepted for analysis.
+    pub max_video_seconds: f64,
 }
 
 /// The `[airtime]` table; every key optional so a partial file still works.
@@ -60,6 +64,8 @@ struct AirtimeTable {
     signups_per_ip_per_hour: Option<u32>,
     trust_forwarded_for: Option<bool>,
     log_format: Option<String>,
+    pose_model: Option<String>,
+    max_video_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,7 +157,18 @@ impl Settings {
             }
         };
 
+        let pose_model = env("AIRTIME_POSE_MODEL")
+            .or(table.pose_model)
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("models").join("pose_landmarker_lite.task"));
+        let max_video_seconds = number(&env, "AIRTIME_MAX_VIDEO_SECONDS")?
+            .or(table.max_video_seconds)
+            .unwrap_or(60.0);
+
         Ok(Self {
+            pose_model,
+            max_video_seconds,
             data_dir,
             database_url,
             cookie_secure,

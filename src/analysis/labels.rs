@@ -1,0 +1,162 @@
+//! Human labels and units for the metrics, shared by the CLI summary and the web pages.
+
+use super::kinematics::Metrics;
+
+/// One metric ready to show: label, value in display units, unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    /// The metric's JSON name.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    /// Decimals worth showing in `unit`.
+    pub decimals: usize,
+}
+
+impl MetricRow {
+    pub fn display(&self) -> String {
+        format!("{:.*} {}", self.decimals, self.value, self.unit)
+            .trim_end()
+            .to_string()
+    }
+}
+
+/// The metrics present, in reading order, converted to coach-friendly units (cm, ms).
+pub fn metric_rows(m: &Metrics) -> Vec<MetricRow> {
+    let rows: [(
+        &'static str,
+        &'static str,
+        Option<f64>,
+        f64,
+        &'static str,
+        usize,
+    ); 13] = [
+        (
+            "jump_height_m",
+            "Jump height",
+            m.jump_height_m,
+            100.0,
+            "cm",
+            1,
+        ),
+        (
+            "flight_time_ms",
+            "Flight time",
+            m.flight_time_ms,
+            1.0,
+            "ms",
+            0,
+        ),
+        (
+            "contact_time_ms",
+            "Ground contact time",
+            m.contact_time_ms,
+            1.0,
+            "ms",
+            0,
+        ),
+        ("rsi", "Reactive strength index", m.rsi, 1.0, "", 2),
+        (
+            "rsi_mod",
+            "RSI (height / contact)",
+            m.rsi_mod,
+            1.0,
+            "m/s",
+            2,
+        ),
+        (
+            "takeoff_velocity_m_s",
+            "Takeoff velocity",
+            m.takeoff_velocity_m_s,
+            1.0,
+            "m/s",
+            2,
+        ),
+        (
+            "countermovement_depth_m",
+            "Countermovement depth",
+            m.countermovement_depth_m,
+            100.0,
+            "cm",
+            1,
+        ),
+        (
+            "eccentric_duration_ms",
+            "Eccentric phase",
+            m.eccentric_duration_ms,
+            1.0,
+            "ms",
+            0,
+        ),
+        (
+            "concentric_duration_ms",
+            "Concentric phase",
+            m.concentric_duration_ms,
+            1.0,
+            "ms",
+            0,
+        ),
+        (
+            "peak_downward_velocity_m_s",
+            "Peak downward velocity",
+            m.peak_downward_velocity_m_s,
+            1.0,
+            "m/s",
+            2,
+        ),
+        (
+            "peak_upward_velocity_m_s",
+            "Peak upward velocity",
+            m.peak_upward_velocity_m_s,
+            1.0,
+            "m/s",
+            2,
+        ),
+        (
+            "peak_power_w",
+            "Peak power (estimated)",
+            m.peak_power_w,
+            1.0,
+            "W",
+            0,
+        ),
+        (
+            "drop_height_m",
+            "Drop height",
+            m.drop_height_m,
+            100.0,
+            "cm",
+            1,
+        ),
+    ];
+    rows.into_iter()
+        .filter_map(|(key, label, value, factor, unit, decimals)| {
+            value.map(|v| MetricRow {
+                key,
+                label,
+                value: v * factor,
+                unit,
+                decimals,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heights_show_in_centimetres_and_absent_metrics_are_skipped() {
+        let m = Metrics {
+            jump_height_m: Some(0.394),
+            rsi: Some(1.234),
+            ..Metrics::default()
+        };
+        let rows = metric_rows(&m);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].display(), "39.4 cm");
+        assert_eq!(rows[1].display(), "1.23");
+    }
+}

@@ -1,0 +1,103 @@
+//! Body pose from video frames: MediaPipe's BlazePose lite models run with tract (pure Rust).
+//!
+//! The models come from `pose_landmarker_lite.task`, MediaPipe's bundle of a person detector and
+//! a 33-point landmark network (Apache-2.0, installed by `scripts/fetch-pose-model`). The
+//! pipeline reproduces MediaPipe's `PoseLandmarker` in VIDEO mode:
+//!
+//! 1. **detect** (`detector.rs`): letterbox the frame to 224×224, decode 2254 SSD anchors, weighted
+//!    NMS, keep the best person; its hip-centre and scale keypoints give a rotated square ROI
+//!    (`roi.rs`) with the body axis vertical;
+//! 2. **landmarks** (`landmarks.rs`): warp the ROI to 256×256 (`crop.rs`), run the landmark model,
+//!    refine with its heatmaps, project the points back to image pixels;
+//! 3. **track** (`tracker.rs`): the landmark model's two alignment points give the next frame's
+//!    ROI, so the detector runs only on the first frame and when the person is lost.
+//!
+//! Landmarks are returned unsmoothed. MediaPipe's VIDEO mode additionally runs a One-Euro filter
+//! (min cutoff 0.05, beta 80) over them; that belongs with the kinematics' own smoothing, where
+//! its lag can be controlled, so it is not done here. Frame by frame, the output matches
+//! MediaPipe's unsmoothed pipeline to within hundredths of a pixel.
+//!
+//! tract cannot load the `.tflite` files as shipped (fp16 and sparse weights, `DEPTH_TO_SPACE`),
+//! so `normalise.rs` rewrites them at load time; `asset.rs` reads the bundle.
+//!
+//! ```ignore
+//! use crate::analysis::pose::{PoseModel, PoseTracker, RgbImage};
+//! let model = PoseModel::load("data/models/pose_landmarker_lite.task".as_ref())?;
+//! let mut tracker = PoseTracker::new(&model);
+//! let frame = RgbImage { width, height, data: &rgb };
+//! if let Some(points) = tracker.track(&frame)? {
+//!     let left_ankle = points[27];
+//!     println!("left ankle at ({}, {}) px", left_ankle.x, left_ankle.y);
+//! }
+//! ```
+
+mod asset;
+mod crop;
+mod detector;
+mod error;
+mod landmarks;
+mod model;
+mod normalise;
+mod roi;
+mod tracker;
+
+pub use error::PoseError;
+pub use model::PoseModel;
+pub use tracker::PoseTracker;
+
+/// Borrowed RGB24 image, row-major, no padding (len == width*height*3).
+#[derive(Debug, Clone, Copy)]
+pub struct RgbImage<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub data: &'a [u8],
+}
+
+impl RgbImage<'_> {
+    fn check(&self) -> Result<(), PoseError> {
+        let expected = self.width as usize * self.height as usize * 3;
+        if self.width == 0 || self.height == 0 || self.data.len() != expected {
+            return Err(PoseError::InvalidImage(format!(
+                "{}×{} RGB24 needs {expected} bytes, got {}",
+                self.width,
+                self.height,
+                self.data.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One body landmark, in MediaPipe's 33-point BlazePose topology (0 nose … 23/24 hips,
+/// 25/26 knees, 27/28 ankles, 29/30 heels, 31/32 toes; even = right side of the body).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Landmark {
+    /// Horizontal position in pixels of the image given to [`PoseTracker::track`].
+    pub x: f32,
+    /// Vertical position in pixels, downwards.
+    pub y: f32,
+    /// Depth relative to the hips, in the same pixel scale as `x`; smaller is nearer the camera.
+    /// Much noisier than x and y.
+    pub z: f32,
+    /// Probability that the point is visible (not occluded), in [0, 1].
+    pub visibility: f32,
+    /// Probability that the point is inside the frame, in [0, 1].
+    pub presence: f32,
+}
+
+/// Indices of the landmarks in [`PoseTracker::track`]'s output that jump analysis uses.
+pub mod index {
+    pub const LEFT_HIP: usize = 23;
+    pub const RIGHT_HIP: usize = 24;
+    pub const LEFT_KNEE: usize = 25;
+    pub const RIGHT_KNEE: usize = 26;
+    pub const LEFT_ANKLE: usize = 27;
+    pub const RIGHT_ANKLE: usize = 28;
+    pub const LEFT_HEEL: usize = 29;
+    pub const RIGHT_HEEL: usize = 30;
+    pub const LEFT_FOOT_INDEX: usize = 31;
+    pub const RIGHT_FOOT_INDEX: usize = 32;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+//! Loading the two networks and running them on one image.
+
+use std::path::Path;
+
+use tract_tflite::prelude::*;
+
+use super::asset;
+use super::crop::{self, Border};
+use super::detector::{self, Anchor};
+use super::error::PoseError;
+use super::landmarks::{self, CropPoint};
+use super::normalise::normalise;
+use super::roi::Roi;
+use super::{Landmark, RgbImage};
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// The BlazePose lite detector and landmark networks, optimised for tract.
+///
+/// Loading costs roughly 0.1–0.2 s and ~60 MB, so load once per process and share it (it is
+/// `Send + Sync`); each [`PoseTracker`](super::PoseTracker) borrows it.
+pub struct PoseModel {
+    detector: Plan,
+    landmarks: Plan,
+    anchors: Vec<Anchor>,
+}
+
+/// What one landmark-model run found.
+pub(crate) struct LandmarkRun {
+    /// 39 points in image pixels (33 body points, then the two alignment points and 4 unused).
+    pub points: Vec<Landmark>,
+    /// Pose presence in [0, 1].
+    pub presence: f32,
+}
+
+fn shape_of(fact: &TypedFact) -> Vec<usize> {
+    fact.shape
+        .as_concrete()
+        .map(|s| s.to_vec())
+        .unwrap_or_default()
+}
+
+/// Loads one `.tflite` entry: normalise, parse, check the input shape, optimise.
+fn plan(bytes: &[u8], what: &str, input: [usize; 4]) -> Result<Plan, PoseError> {
+    let normalised = normalise(bytes)?;
+    let model = tract_tflite::tflite()
+        .model_for_read(&mut &normalised[..])
+        .map_err(|e| PoseError::ModelInvalid(format!("{what}: {e:#}")))?;
+    let inputs = model.input_outlets().map_err(PoseError::invalid)?;
+    let fact = model.outlet_fact(inputs[0]).map_err(PoseError::invalid)?;
+    if inputs.len() != 1 || shape_of(fact) != input || fact.datum_type != f32::datum_type() {
+        return Err(PoseError::ModelInvalid(format!(
+            "{what}: unexpected input {fact:?}"
+        )));
+    }
+    model
+        .into_optimized()
+        .and_then(|m| m.into_runnable())
+        .map_err(|e| PoseError::ModelInvalid(format!("{what}: {e:#}")))
+}
+
+/// Finds the output with `len` elements; outputs are matched by size rather than position
+/// because converters do not keep their order stable.
+fn output_with_len<'a>(
+    outputs: &'a [TValue],
+    len: usize,
+    what: &str,
+) -> Result<&'a [f32], PoseError> {
+    for o in outputs {
+        if o.len() == len {
+            return o
+                .try_as_plain_ram()
+                .and_then(|v| v.as_slice::<f32>())
+                .map_err(PoseError::inference);
+        }
+    }
+    Err(PoseError::Inference(format!(
+        "{what}: no output with {len} values"
+    )))
+}
+
+impl PoseModel {
+    /// Loads `pose_landmarker_lite.task` (MediaPipe's bundle of the two networks).
+    pub fn load(task_file: &Path) -> Result<PoseModel, PoseError> {
+        let bytes = match std::fs::read(task_file) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(PoseError::ModelMissing {
+                    path: task_file.to_path_buf(),
+                })
+            }
+            Err(e) => {
+                return Err(PoseError::ModelInvalid(format!(
+                    "reading {}: {e}",
+                    task_file.display()
+                )))
+            }
+        };
+        let entries = asset::entries(&bytes)?;
+        let d = detector::INPUT_SIZE;
+        let l = landmarks::INPUT_SIZE;
+        Ok(PoseModel {
+            detector: plan(
+                asset::entry(&entries, asset::DETECTOR_ENTRY)?,
+                "detector",
+                [1, d, d, 3],
+            )?,
+            landmarks: plan(
+                asset::entry(&entries, asset::LANDMARKS_ENTRY)?,
+                "landmark model",
+                [1, l, l, 3],
+            )?,
+            anchors: detector::anchors(),
+        })
+    }
+
+    /// Runs the detector on the whole (letterboxed) image and returns the landmark ROI of the
+    /// best-scoring person, if any.
+    pub(crate) fn detect(&self, image: &RgbImage<'_>) -> Result<Option<Roi>, PoseError> {
+        let size = detector::INPUT_SIZE;
+        let (roi, pad) = Roi::letterbox(image.width, image.height);
+        let mut input = vec![0f32; size * size * 3];
+        crop::crop_into(
+            image,
+            &roi,
+            size,
+            Border::Zero,
+            2.0 / 255.0,
+            -1.0,
+            &mut input,
+        );
+        let outputs = self.run(&self.detector, input, size)?;
+        let n = detector::NUM_ANCHORS;
+        let boxes = output_with_len(&outputs, n * 12, "detector")?;
+        let scores = output_with_len(&outputs, n, "detector")?;
+        let best = detector::weighted_nms(detector::decode(boxes, scores, &self.anchors))
+            .into_iter()
+            .next();
+        Ok(best.map(|d| detector::detection_roi(&d, pad, image.width, image.height)))
+    }
+
+    /// Runs the landmark model on `roi`.
+    pub(crate) fn landmarks(
+        &self,
+        image: &RgbImage<'_>,
+        roi: &Roi,
+    ) -> Result<LandmarkRun, PoseError> {
+        let size = landmarks::INPUT_SIZE;
+        let mut input = vec![0f32; size * size * 3];
+        crop::crop_into(
+            image,
+            roi,
+            size,
+            Border::Replicate,
+            1.0 / 255.0,
+            0.0,
+            &mut input,
+        );
+        let outputs = self.run(&self.landmarks, input, size)?;
+        let raw = output_with_len(&outputs, landmarks::NUM_POINTS * 5, "landmark model")?;
+        let presence = output_with_len(&outputs, 1, "landmark model")?[0];
+        let hm_side = 64;
+        let heatmap = output_with_len(
+            &outputs,
+            hm_side * hm_side * landmarks::NUM_POINTS,
+            "landmark model",
+        )?;
+        let mut points: Vec<CropPoint> = landmarks::decode(raw);
+        landmarks::refine_with_heatmap(&mut points, heatmap, hm_side);
+        Ok(LandmarkRun {
+            points: landmarks::project(&points, roi),
+            presence,
+        })
+    }
+
+    fn run(&self, plan: &Plan, input: Vec<f32>, size: usize) -> Result<TVec<TValue>, PoseError> {
+        let tensor: Tensor = tract_ndarray::Array4::from_shape_vec((1, size, size, 3), input)
+            .map_err(PoseError::inference)?
+            .into();
+        plan.run(tvec!(tensor.into())).map_err(PoseError::inference)
+    }
+}
