@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use super::super::kinematics::{Point, PoseFrame, PoseSeries};
+use super::super::kinematics::{Point, PoseFrame, PoseSeries, PoseSource};
 use super::super::pose::{Landmark, PoseModel, PoseTracker, RgbImage};
 use super::super::video::{self, DecodeOptions, Frame, MotionEstimator, VideoInfo};
 use super::error::AnalysisError;
@@ -123,6 +123,7 @@ pub fn run(
             frames: posed,
             image_width: width,
             image_height: height,
+            source: PoseSource::BlazePose,
         },
         frames_decoded,
         frames_posed,

@@ -12,7 +12,7 @@ use super::phases::{JumpContext, TypeEvents};
 use super::report;
 use super::result::KinematicsResult;
 use super::segment;
-use super::series::{self, JumpType, Options, PoseSeries};
+use super::series::{self, JumpType, Options, PoseSeries, PoseSource};
 use super::signals::{self, Track, STANDING_HIP_OVER_LEG};
 use super::stats::quantile;
 use super::trajectory::{self, JumpFrame};
@@ -91,7 +91,7 @@ pub(super) fn analyze(
         .into_iter()
         .filter_map(|r| Track::new(frame_signals[r].to_vec()))
         .collect();
-    let candidates = find_candidates(&tracks, options);
+    let candidates = find_candidates(&tracks, options, series.source);
     if candidates.is_empty() {
         return Err(KinematicsError::NoFlightPhase(
             "the feet never clearly left the floor".to_string(),
@@ -107,13 +107,13 @@ pub(super) fn analyze(
 }
 
 /// Finds and times every flight in every track, and runs all three type detectors on it.
-fn find_candidates(tracks: &[Track], options: &Options) -> Vec<Candidate> {
+fn find_candidates(tracks: &[Track], options: &Options, source: PoseSource) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (ti, track) in tracks.iter().enumerate() {
         let runs = segment::find_flights(track);
         let mut previous_end: Option<usize> = None;
         for (k, &run) in runs.iter().enumerate() {
-            let flight = flight::refine(track, run, options.athlete_height_m);
+            let flight = flight::refine(track, run, options.athlete_height_m, source);
             // Re-deriving a run against its floor line can grow it into its neighbour;
             // the same flight is reported once.
             if previous_end.is_some_and(|end| flight.first_air <= end) {

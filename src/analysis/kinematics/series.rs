@@ -37,6 +37,22 @@ pub struct PoseSeries {
     pub frames: Vec<PoseFrame>,
     pub image_width: u32,
     pub image_height: u32,
+    /// Which model produced the landmarks; flight timing corrects for its known biases.
+    #[serde(default)]
+    pub source: PoseSource,
+}
+
+/// Where the landmarks come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoseSource {
+    /// Foot points that stay on the floor until the sole leaves it (synthetic athletes,
+    /// marker-based tracking).
+    #[default]
+    Ideal,
+    /// MediaPipe BlazePose: heel and toe points rise 2–4 cm with the ankle before the toe
+    /// tips leave the floor.
+    BlazePose,
 }
 
 /// The jump test the coach asked for.

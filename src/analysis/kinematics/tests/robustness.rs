@@ -1,7 +1,7 @@
 //! Hostile input must give an error or a result, never a panic, and degenerate input a
 //! clear refusal.
 
-use super::super::{analyze_series, JumpType, Options, Point, PoseFrame, PoseSeries};
+use super::super::{analyze_series, JumpType, Options, Point, PoseFrame, PoseSeries, PoseSource};
 use super::synth::{render, Body, ClipSpec, Cmj, Rng};
 use super::{analyze, event};
 
@@ -47,6 +47,7 @@ fn garbage_never_panics() {
             frames,
             image_width: 720,
             image_height: 1280,
+            source: PoseSource::Ideal,
         };
         for jump in JumpType::ALL {
             if let Ok(r) = analyze_series(&series, jump, &Options::default()) {
@@ -65,6 +66,7 @@ fn degenerate_inputs_are_refused_clearly() {
         frames: vec![],
         image_width: 720,
         image_height: 1280,
+        source: PoseSource::Ideal,
     };
     assert_eq!(
         analyze(&empty, JumpType::Cmj).unwrap_err().code(),
@@ -74,6 +76,7 @@ fn degenerate_inputs_are_refused_clearly() {
         frames: vec![],
         image_width: 0,
         image_height: 0,
+        source: PoseSource::Ideal,
     };
     assert_eq!(
         analyze(&zero, JumpType::Cmj).unwrap_err().code(),
@@ -84,6 +87,7 @@ fn degenerate_inputs_are_refused_clearly() {
         frames: same_time,
         image_width: 720,
         image_height: 1280,
+        source: PoseSource::Ideal,
     };
     assert_eq!(
         analyze(&series, JumpType::Cmj).unwrap_err().code(),

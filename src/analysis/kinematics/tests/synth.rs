@@ -3,7 +3,7 @@
 //! can pan, tilt and zoom, and a decoder that jitters timestamps, drops frames and loses
 //! the pose now and then. Noise comes from a tiny deterministic PRNG (SplitMix64).
 
-use super::super::series::{PoseFrame, PoseSeries};
+use super::super::series::{PoseFrame, PoseSeries, PoseSource};
 use super::super::Point;
 
 pub const G: f64 = 9.81;
@@ -236,6 +236,7 @@ pub fn render(spec: &ClipSpec, body: &Body, motion: &dyn Fn(f64) -> Kin) -> Pose
         frames,
         image_width: WIDTH,
         image_height: HEIGHT,
+        source: PoseSource::Ideal,
     }
 }
 
