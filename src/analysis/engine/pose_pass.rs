@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 
 use super::super::kinematics::{Point, PoseFrame, PoseSeries, PoseSource};
+use super::super::pose::index::{LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP};
 use super::super::pose::{Landmark, PoseModel, PoseTracker, RgbImage};
 use super::super::video::{self, DecodeOptions, Frame, MotionEstimator, VideoInfo};
 use super::error::AnalysisError;
@@ -20,11 +21,6 @@ const CHUNK_S: f64 = 1.0;
 /// The dense tracker re-detects after a hole this many frames long: its region of
 /// interest is stale by then.
 const DENSE_RETRACK_GAP: u32 = 3;
-/// Landmarks the hips and ankles are read from.
-const LEFT_HIP: usize = 23;
-const RIGHT_HIP: usize = 24;
-const LEFT_ANKLE: usize = 27;
-const RIGHT_ANKLE: usize = 28;
 const VISIBLE: f32 = 0.5;
 
 pub struct PosePass {
