@@ -37,6 +37,14 @@ fn bounds(jump: JumpType) -> Vec<Bound> {
         unit: "ms",
         get: |m| m.flight_time_ms,
     };
+    let concentric = || Bound {
+        label: "concentric duration",
+        code: "concentric_duration_out_of_range",
+        min: 100.0,
+        max: 1000.0,
+        unit: "ms",
+        get: |m| m.concentric_duration_ms,
+    };
     match jump {
         JumpType::Cmj => vec![
             height(1.0),
@@ -49,27 +57,9 @@ fn bounds(jump: JumpType) -> Vec<Bound> {
                 unit: "m",
                 get: |m| m.countermovement_depth_m,
             },
-            Bound {
-                label: "concentric duration",
-                code: "concentric_duration_out_of_range",
-                min: 100.0,
-                max: 1000.0,
-                unit: "ms",
-                get: |m| m.concentric_duration_ms,
-            },
+            concentric(),
         ],
-        JumpType::SquatJump => vec![
-            height(0.9),
-            flight(860.0),
-            Bound {
-                label: "concentric duration",
-                code: "concentric_duration_out_of_range",
-                min: 100.0,
-                max: 1000.0,
-                unit: "ms",
-                get: |m| m.concentric_duration_ms,
-            },
-        ],
+        JumpType::SquatJump => vec![height(0.9), flight(860.0), concentric()],
         JumpType::DropJump => vec![
             height(1.0),
             flight(900.0),
