@@ -13,7 +13,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "airtime-e2e-"));
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 60_000,
+  timeout: 180_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
@@ -48,6 +48,8 @@ export default defineConfig({
       // Every test signs up from 127.0.0.1; the per-IP sign-up limit is tested elsewhere.
       AIRTIME_SIGNUPS_PER_IP_PER_HOUR: "1000",
       AIRTIME_SIGNIN_FAILURES_PER_IP: "1000",
+      AIRTIME_GUEST_UPLOADS_PER_IP_PER_HOUR: "1000",
+      AIRTIME_POSE_MODEL: resolve(__dirname, "../data/models/pose_landmarker_lite.task"),
       LOG_FORMAT: "json",
     },
   },

@@ -19,6 +19,9 @@ pub enum Field {
     ConfirmPassword,
     CurrentPassword,
     NewPassword,
+    Video,
+    JumpType,
+    BodyMass,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -34,6 +37,15 @@ pub enum AppError {
     WrongPassword { field: Field },
     #[error("Too many attempts. Try again in {}.", wait_phrase(*retry_after_s))]
     RateLimited { retry_after_s: u64 },
+    #[error("This video is larger than {max_mb} MB. Trim it to the jump (a few seconds is enough) and try again.")]
+    UploadTooLarge { max_mb: u64 },
+    /// The file is not a video we can analyse; `message` says why in the user's terms.
+    #[error("{message}")]
+    BadVideo { message: String },
+    #[error("You have uploaded many videos in a short time. Try again in {}.", wait_phrase(*retry_after_s))]
+    TooManyUploads { retry_after_s: u64 },
+    #[error("{}", busy_message(*limit))]
+    AnalysisBusy { limit: u32, retry_after_s: u64 },
     #[error("Please sign in first.")]
     SignInRequired,
     #[error("Not found.")]
@@ -59,6 +71,7 @@ impl AppError {
         match self {
             Self::InvalidInput { field, .. } | Self::WrongPassword { field } => Some(*field),
             Self::EmailTaken => Some(Field::Email),
+            Self::UploadTooLarge { .. } | Self::BadVideo { .. } => Some(Field::Video),
             _ => None,
         }
     }
@@ -69,12 +82,32 @@ impl AppError {
             Self::EmailTaken => 409,
             Self::InvalidCredentials | Self::SignInRequired => 401,
             Self::WrongPassword { .. } => 403,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::TooManyUploads { .. } | Self::AnalysisBusy { .. } => 429,
+            Self::UploadTooLarge { .. } => 413,
+            Self::BadVideo { .. } => 422,
             Self::NotFound => 404,
             Self::BadRequest => 400,
             Self::Unreachable => 503,
             Self::Internal => 500,
         }
+    }
+
+    /// Seconds a client should wait before trying again, for the Retry-After header.
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_s }
+            | Self::TooManyUploads { retry_after_s }
+            | Self::AnalysisBusy { retry_after_s, .. } => Some(*retry_after_s),
+            _ => None,
+        }
+    }
+}
+
+fn busy_message(limit: u32) -> String {
+    if limit <= 1 {
+        "Your previous video is still being analysed. Wait for it to finish, or cancel it, then try again.".into()
+    } else {
+        format!("You already have {limit} videos being analysed. Wait for one to finish, or cancel one, then try again.")
     }
 }
 

@@ -1,28 +1,11 @@
 //! Accounts over HTTP against the real app, on SQLite always and on PostgreSQL when it answers.
 
+#[macro_use]
 mod common;
 
 use common::{error_code, postgres_available, session_cookie, unique_email, Backend, TestApp};
 
 const PASSWORD: &str = "jump-higher-2026";
-
-/// Runs a scenario on SQLite, then on PostgreSQL.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread")]
-            async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread")]
-            async fn $name() {
-                if super::postgres_available() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     sign_up_starts_a_secure_session,

@@ -15,6 +15,20 @@ pub struct MetricRow {
 }
 
 impl MetricRow {
+    /// The name in the unit shown (`jump_height_cm` for `jump_height_m` shown in cm): pages
+    /// mark metric cards with it so scripts read the number they see.
+    pub fn display_key(&self) -> String {
+        match (self.unit, self.key.strip_suffix("_m")) {
+            ("cm", Some(stem)) => format!("{stem}_cm"),
+            _ => self.key.to_string(),
+        }
+    }
+
+    /// The value with the decimals worth showing, without the unit.
+    pub fn value_text(&self) -> String {
+        format!("{:.*}", self.decimals, self.value)
+    }
+
     pub fn display(&self) -> String {
         format!("{:.*} {}", self.decimals, self.value, self.unit)
             .trim_end()
@@ -143,6 +157,16 @@ pub fn metric_rows(m: &Metrics) -> Vec<MetricRow> {
         .collect()
 }
 
+/// An event's name in words: `lowest_point` → `Lowest point`.
+pub fn event_label(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +182,9 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].display(), "39.4 cm");
         assert_eq!(rows[1].display(), "1.23");
+        assert_eq!(rows[0].display_key(), "jump_height_cm");
+        assert_eq!(rows[1].display_key(), "rsi");
+        assert_eq!(rows[0].value_text(), "39.4");
+        assert_eq!(event_label("lowest_point"), "Lowest point");
     }
 }

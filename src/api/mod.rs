@@ -2,3 +2,4 @@
 //! Their bodies stay thin and delegate to `server::…` services.
 
 pub mod accounts;
+pub mod analyses;

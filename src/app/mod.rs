@@ -14,7 +14,7 @@ use leptos_router::{
 use auth::Auth;
 use components::header::Header;
 use pages::{
-    account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
+    account::AccountPage, analysis::AnalysisPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
     sign_up::SignUpPage,
 };
 
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("analyses/:id") view=AnalysisPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -101,11 +101,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
         };
         match arg.as_str() {
             "--jump" => {
-                jump = Some(match value("--jump")?.as_str() {
-                    "cmj" => JumpType::Cmj,
-                    "dj" => JumpType::DropJump,
-                    "sj" => JumpType::SquatJump,
-                    other => return Err(format!("unknown jump type {other:?} (cmj, dj or sj)")),
+                let code = value("--jump")?;
+                jump = Some(match JumpType::from_code(&code) {
+                    Some(jump) => jump,
+                    None => return Err(format!("unknown jump type {code:?} (cmj, dj or sj)")),
                 })
             }
             "--mass" => mass_kg = Some(positive("--mass", &value("--mass")?, 20.0, 250.0)?),

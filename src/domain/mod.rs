@@ -1,5 +1,6 @@
-//! Rules about accounts that both the server and the browser apply.
+//! Rules and shared types that both the server and the browser use.
 
+pub mod analysis;
 pub mod email;
 pub mod password;
 pub mod user;

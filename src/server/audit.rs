@@ -12,6 +12,8 @@ pub enum AuditEvent {
     Lockout,
     PasswordChanged,
     AccountDeleted,
+    AnalysisUploaded,
+    AnalysisDeleted,
 }
 
 impl AuditEvent {
@@ -24,6 +26,8 @@ impl AuditEvent {
             Self::Lockout => "lockout",
             Self::PasswordChanged => "password_changed",
             Self::AccountDeleted => "account_deleted",
+            Self::AnalysisUploaded => "analysis_uploaded",
+            Self::AnalysisDeleted => "analysis_deleted",
         }
     }
 
@@ -37,6 +41,8 @@ impl AuditEvent {
             Self::Lockout => "signin_locked_out",
             Self::PasswordChanged => "password_changed",
             Self::AccountDeleted => "account_deleted",
+            Self::AnalysisUploaded => "upload_received",
+            Self::AnalysisDeleted => "analysis_deleted",
         }
     }
 }
@@ -47,15 +53,38 @@ pub async fn record(
     user_id: Option<&str>,
     client: &ClientInfo,
 ) -> Result<(), sqlx::Error> {
+    insert(db, event, user_id, None, client).await
+}
+
+/// An entry about one analysis (its owner may be a guest: then `user_id` is `None`).
+pub async fn record_analysis(
+    db: &Database,
+    event: AuditEvent,
+    user_id: Option<&str>,
+    analysis_id: &str,
+    client: &ClientInfo,
+) -> Result<(), sqlx::Error> {
+    insert(db, event, user_id, Some(analysis_id), client).await
+}
+
+async fn insert(
+    db: &Database,
+    event: AuditEvent,
+    user_id: Option<&str>,
+    analysis_id: Option<&str>,
+    client: &ClientInfo,
+) -> Result<(), sqlx::Error> {
     let ip = client.ip.to_string();
     tracing::info!(
         event = event.log_name(),
         user_id = user_id.unwrap_or_default(),
+        analysis_id = analysis_id.unwrap_or_default(),
         ip = %ip,
         "audit"
     );
     sqlx::query(
-        "INSERT INTO audit_log (id, at, event, user_id, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (id, at, event, user_id, ip, user_agent, analysis_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(unix_now())
@@ -63,6 +92,7 @@ pub async fn record(
     .bind(user_id.map(str::to_string))
     .bind(ip)
     .bind(client.user_agent.clone())
+    .bind(analysis_id.map(str::to_string))
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -49,6 +49,22 @@ pub struct Settings {
     pub pose_model: PathBuf,
     /// Longest video accepted for analysis.
     pub max_video_seconds: f64,
+    /// Largest upload accepted (MB, 10^6 bytes).
+    pub max_upload_mb: u64,
+    /// How long a guest's analysis and video are kept.
+    pub guest_retention: Duration,
+    pub guest_uploads_per_ip_per_hour: u32,
+    pub user_uploads_per_hour: u32,
+    /// Analyses a guest (or an account) may have queued or running at once.
+    pub guest_active_analyses: u32,
+    pub user_active_analyses: u32,
+    /// Analyses run at once by this process (resolved: `0` in the file means one per core;
+    /// `0` here means this process runs none).
+    pub analysis_workers: usize,
+    /// Tries before a job that keeps failing on our side is given up.
+    pub job_max_attempts: u32,
+    /// How often expired guest analyses are deleted.
+    pub expiry_sweep_interval: Duration,
 }
 
 /// The `[airtime]` table; every key optional so a partial file still works.
@@ -66,6 +82,15 @@ struct AirtimeTable {
     log_format: Option<String>,
     pose_model: Option<String>,
     max_video_seconds: Option<f64>,
+    max_upload_mb: Option<u64>,
+    guest_retention_hours: Option<u64>,
+    guest_uploads_per_ip_per_hour: Option<u32>,
+    user_uploads_per_hour: Option<u32>,
+    guest_active_analyses: Option<u32>,
+    user_active_analyses: Option<u32>,
+    analysis_workers: Option<usize>,
+    job_max_attempts: Option<u32>,
+    expiry_sweep_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,9 +191,48 @@ impl Settings {
             .or(table.max_video_seconds)
             .unwrap_or(60.0);
 
+        let analysis_workers = match number(&env, "AIRTIME_ANALYSIS_WORKERS")?
+            .or(table.analysis_workers)
+            .unwrap_or(0)
+        {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+
         Ok(Self {
             pose_model,
             max_video_seconds,
+            max_upload_mb: number(&env, "AIRTIME_MAX_UPLOAD_MB")?
+                .or(table.max_upload_mb)
+                .unwrap_or(300),
+            guest_retention: Duration::from_secs(
+                3600 * number(&env, "AIRTIME_GUEST_RETENTION_HOURS")?
+                    .or(table.guest_retention_hours)
+                    .unwrap_or(24),
+            ),
+            guest_uploads_per_ip_per_hour: number(&env, "AIRTIME_GUEST_UPLOADS_PER_IP_PER_HOUR")?
+                .or(table.guest_uploads_per_ip_per_hour)
+                .unwrap_or(20),
+            user_uploads_per_hour: number(&env, "AIRTIME_USER_UPLOADS_PER_HOUR")?
+                .or(table.user_uploads_per_hour)
+                .unwrap_or(200),
+            guest_active_analyses: number(&env, "AIRTIME_GUEST_ACTIVE_ANALYSES")?
+                .or(table.guest_active_analyses)
+                .unwrap_or(1),
+            user_active_analyses: number(&env, "AIRTIME_USER_ACTIVE_ANALYSES")?
+                .or(table.user_active_analyses)
+                .unwrap_or(3),
+            analysis_workers,
+            job_max_attempts: number(&env, "AIRTIME_JOB_MAX_ATTEMPTS")?
+                .or(table.job_max_attempts)
+                .unwrap_or(3)
+                .max(1),
+            expiry_sweep_interval: Duration::from_secs(
+                number(&env, "AIRTIME_EXPIRY_SWEEP_SECONDS")?
+                    .or(table.expiry_sweep_seconds)
+                    .unwrap_or(300)
+                    .max(1),
+            ),
             data_dir,
             database_url,
             cookie_secure,
@@ -199,6 +263,10 @@ impl Settings {
 
     pub fn site_addr(&self) -> SocketAddr {
         self.leptos.site_addr
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1_000_000)
     }
 }
 

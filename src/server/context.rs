@@ -55,13 +55,26 @@ pub async fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         leptos_axum::redirect(&format!("{back}?error={}", percent_encode(&json)));
         return Err(error);
     }
+    set_status(&response, &error);
+    Err(error)
+}
+
+/// For server functions that only read: the error's status (a page rendering another user's
+/// analysis answers 404), without `finish`'s redirect back to a form.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let (Err(error), Some(response)) = (&result, use_context::<ResponseOptions>()) {
+        set_status(&response, error);
+    }
+    result
+}
+
+fn set_status(response: &ResponseOptions, error: &AppError) {
     response.set_status(
         StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
     );
-    if let AppError::RateLimited { retry_after_s } = error {
+    if let Some(retry_after_s) = error.retry_after_s() {
         response.insert_header(RETRY_AFTER, HeaderValue::from(retry_after_s));
     }
-    Err(error)
 }
 
 /// The referring page's path when the request is a plain HTML form post (no JavaScript).

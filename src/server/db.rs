@@ -46,11 +46,18 @@ pub struct Database {
 
 /// Embedded so the binary carries its schema; sqlx's own `migrate!` would pull its proc-macro
 /// crates (and a second build of the drivers) into every build.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "accounts",
-    include_str!("../../migrations/0001_accounts.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../../migrations/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "analyses",
+        include_str!("../../migrations/0002_analyses.sql"),
+    ),
+];
 
 impl Database {
     pub async fn connect(url: &str) -> Result<Self, DbError> {

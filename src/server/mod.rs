@@ -2,15 +2,19 @@
 //! middleware and the services the server functions call.
 
 pub mod accounts;
+pub mod analyses;
 pub mod audit;
 pub mod client;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod error_response;
 pub mod health;
+pub mod jobs;
 pub mod middleware;
 pub mod sessions;
 pub mod startup;
+pub mod storage;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;

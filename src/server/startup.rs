@@ -1,7 +1,12 @@
 //! Builds the application from settings: database, sessions, router, listener. Tests call
 //! `Application::build` with a random port and a fresh database, exactly as `main` does.
 
-use axum::{middleware, routing::get, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post},
+    Router,
+};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
@@ -9,15 +14,18 @@ use tower_sessions::ExpiredDeletion;
 
 use super::{
     accounts::password_hash::PasswordHasher,
+    analyses::{downloads, expiry, upload},
     config::Settings,
     db::{Database, DbError},
     health,
+    jobs::{self, JobSignal},
     middleware::{
         origin::require_same_origin, request_span::trace_request,
         session_keepalive::keep_session_alive,
     },
     sessions::SessionBackend,
     state::{AppState, Throttles},
+    storage::{Storage, StorageError},
 };
 use crate::{
     app::{shell, App},
@@ -37,6 +45,8 @@ pub enum StartupError {
     },
     #[error("password hasher: {0}")]
     Hasher(AppError),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
 }
 
 pub struct Application {
@@ -74,9 +84,13 @@ impl Application {
             leptos_options,
             throttles: Arc::new(Throttles::new(&settings)),
             hasher: PasswordHasher::new().await.map_err(StartupError::Hasher)?,
+            storage: Storage::local(&settings.data_dir)?,
+            jobs: JobSignal::default(),
             settings: Arc::new(settings),
             db,
         };
+        jobs::spawn_pool(state.clone(), state.jobs.clone());
+        expiry::spawn_sweeper(state.clone());
         let router = router(state, sessions);
         Ok(Self {
             listener,
@@ -106,6 +120,15 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route(
+            "/api/analyses",
+            // The handler streams and counts the body itself.
+            post(upload::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/analyses/{id}/video", get(downloads::video))
+        .route("/api/analyses/{id}/frames/{file}", get(downloads::key_frame))
+        .route("/api/analyses/{id}/result.json", get(downloads::result_json))
+        .route("/api/analyses/{id}/result.csv", get(downloads::result_csv))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

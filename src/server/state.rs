@@ -3,7 +3,8 @@ use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
 use super::{
-    accounts::password_hash::PasswordHasher, config::Settings, db::Database, throttle::Throttle,
+    accounts::password_hash::PasswordHasher, config::Settings, db::Database, jobs::JobSignal,
+    storage::Storage, throttle::Throttle,
 };
 
 /// Shared by every handler; leptos_axum also provides it as context to server functions.
@@ -14,6 +15,9 @@ pub struct AppState {
     pub db: Database,
     pub hasher: PasswordHasher,
     pub throttles: Arc<Throttles>,
+    pub storage: Storage,
+    /// Wakes the analysis workers when an upload queues a job.
+    pub jobs: JobSignal,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -22,11 +26,15 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+
 #[derive(Debug)]
 pub struct Throttles {
     pub signin_per_account: Throttle,
     pub signin_per_ip: Throttle,
     pub signups: Throttle,
+    pub guest_uploads: Throttle,
+    pub user_uploads: Throttle,
 }
 
 impl Throttles {
@@ -37,10 +45,9 @@ impl Throttles {
                 settings.signin_window,
             ),
             signin_per_ip: Throttle::new(settings.signin_failures_per_ip, settings.signin_window),
-            signups: Throttle::new(
-                settings.signups_per_ip_per_hour,
-                std::time::Duration::from_secs(3600),
-            ),
+            signups: Throttle::new(settings.signups_per_ip_per_hour, HOUR),
+            guest_uploads: Throttle::new(settings.guest_uploads_per_ip_per_hour, HOUR),
+            user_uploads: Throttle::new(settings.user_uploads_per_hour, HOUR),
         }
     }
 }

@@ -71,9 +71,18 @@ impl TestApp {
 
     /// A second server on the same database (a restart).
     pub async fn restart(self) -> Self {
+        self.restart_with(|_| {}).await
+    }
+
+    pub async fn restart_with(self, tweak: impl FnOnce(&mut Settings)) -> Self {
         self.server.abort();
         let _ = self.server.await;
-        Self::start(self.database_url.clone(), self.data_dir.clone(), |_| {}).await
+        Self::start(self.database_url.clone(), self.data_dir.clone(), tweak).await
+    }
+
+    pub async fn pool(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url).await.unwrap()
     }
 
     async fn start(
@@ -85,6 +94,8 @@ impl TestApp {
         settings.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         settings.data_dir = data_dir.clone();
         settings.database_url = database_url.clone();
+        settings.pose_model =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/pose_landmarker_lite.task");
         tweak(&mut settings);
         let app = Application::build(settings).await.expect("app starts");
         let base = format!("http://{}", app.addr());
@@ -101,10 +112,15 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, sends this site's Origin, does not follow redirects.
     pub fn client(&self) -> Client {
+        self.client_with_cookies(std::sync::Arc::new(reqwest::cookie::Jar::default()))
+    }
+
+    /// A client whose cookies outlive it: the same browser talking to a restarted server.
+    pub fn client_with_cookies(&self, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Client {
         let mut headers = header::HeaderMap::new();
         headers.insert(header::ORIGIN, self.base.parse().unwrap());
         Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar)
             .redirect(Policy::none())
             .default_headers(headers)
             .build()
@@ -174,6 +190,25 @@ impl TestApp {
             })
             .collect()
     }
+}
+
+/// Runs each named scenario `async fn name(backend: Backend)` on SQLite, then on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread")]
+            async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                if super::postgres_available() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            })*
+        }
+    };
 }
 
 pub fn unique_email(tag: &str) -> String {

@@ -18,6 +18,8 @@ pub enum AnalysisError {
     Kinematics(#[from] KinematicsError),
     #[error("could not write {path}: {message}")]
     Output { path: String, message: String },
+    #[error("the analysis was cancelled")]
+    Cancelled,
 }
 
 impl AnalysisError {
@@ -28,6 +30,7 @@ impl AnalysisError {
             AnalysisError::Pose(_) => "pose_model_error",
             AnalysisError::Kinematics(e) => e.code(),
             AnalysisError::Output { .. } => "output_error",
+            AnalysisError::Cancelled => "cancelled",
         }
     }
 
@@ -37,7 +40,55 @@ impl AnalysisError {
         match self {
             AnalysisError::Video(e) => e.is_user_error(),
             AnalysisError::Kinematics(_) => true,
-            AnalysisError::Pose(_) | AnalysisError::Output { .. } => false,
+            AnalysisError::Pose(_) | AnalysisError::Output { .. } | AnalysisError::Cancelled => {
+                false
+            }
+        }
+    }
+
+    /// What the person who uploaded the clip is told: what went wrong and what to try.
+    pub fn user_message(&self) -> String {
+        match self {
+            AnalysisError::Video(e) => e.user_message(),
+            AnalysisError::Kinematics(e) => {
+                let text = e.to_string();
+                let mut chars = text.chars();
+                let sentence = match chars.next() {
+                    Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                    None => text,
+                };
+                format!("{sentence}. {}", kinematics_hint(e))
+            }
+            AnalysisError::Cancelled => "The analysis was cancelled.".to_string(),
+            AnalysisError::Pose(_) | AnalysisError::Output { .. } => {
+                "Airtime could not analyse this video because of a problem on our side. \
+                 Please try again later."
+                    .to_string()
+            }
+        }
+    }
+}
+
+fn kinematics_hint(e: &KinematicsError) -> &'static str {
+    match e {
+        KinematicsError::NoAthlete(_) => {
+            "Film the whole body, well lit, with the athlete as the only person moving."
+        }
+        KinematicsError::FeetNotVisible(_) => "Keep the feet and the floor in the frame.",
+        KinematicsError::NoFlightPhase(_) => {
+            "Make sure the clip contains the jump, from standing still to landing."
+        }
+        KinematicsError::CameraMoving(_) => {
+            "Keep the phone still: lean it on something or use a tripod."
+        }
+        KinematicsError::NotThisJumpType { .. } => {
+            "Check that the jump type you picked matches the jump in the clip."
+        }
+        KinematicsError::TooShort { .. } => {
+            "Upload a clip that starts before the jump and ends after the landing."
+        }
+        KinematicsError::InvalidInput(_) | KinematicsError::InvalidEvents(_) => {
+            "Try another recording of the jump."
         }
     }
 }

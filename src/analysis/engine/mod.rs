@@ -67,7 +67,7 @@ pub fn analyze_traced(
             stage: Stage::Tracking,
             fraction: f * TRACKING_SHARE,
         })
-    })?;
+    }, &|| options.cancelled())?;
     let pose_time = pose_started.elapsed();
     dump_poses(&pass.series);
 

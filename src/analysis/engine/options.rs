@@ -1,6 +1,8 @@
 //! How to run an analysis.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::super::kinematics::Options;
 use super::super::video::VideoLimits;
@@ -16,6 +18,8 @@ pub struct AnalyzeOptions {
     /// Frames are scaled so their longer side is at most this many pixels before pose
     /// inference: the landmark model sees a 256-px crop, so more only costs decoding time.
     pub analysis_long_side: u32,
+    /// Set from another thread to stop the analysis early with `AnalysisError::Cancelled`.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl AnalyzeOptions {
@@ -27,6 +31,13 @@ impl AnalyzeOptions {
             pose_model: pose_model.into(),
             limits: VideoLimits::default(),
             analysis_long_side: Self::DEFAULT_LONG_SIDE,
+            cancel: None,
         }
+    }
+
+    pub(super) fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
     }
 }

@@ -41,6 +41,7 @@ pub fn run(
     decode: &DecodeOptions,
     model: &PoseModel,
     progress: &mut dyn FnMut(f64),
+    cancelled: &dyn Fn() -> bool,
 ) -> Result<PosePass, AnalysisError> {
     let mut reader = video::decode(path, info, decode)?;
     let mut motion = MotionEstimator::new();
@@ -108,6 +109,9 @@ pub fn run(
         }
         held.extend(incoming);
         progress(progress_fraction(&held, info.duration_s));
+        if cancelled() {
+            return Err(AnalysisError::Cancelled);
+        }
     }
     // No scout sample can come any more: everything still held is settled.
     posed.extend(dense.pose_settled(&mut held, &schedule, f64::INFINITY)?);

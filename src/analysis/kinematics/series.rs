@@ -82,6 +82,20 @@ impl JumpType {
         }
     }
 
+    /// The type with this short code ("cmj", "dj", "sj").
+    pub fn from_code(code: &str) -> Option<JumpType> {
+        JumpType::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    /// Title for headings and choices.
+    pub fn title(self) -> &'static str {
+        match self {
+            JumpType::Cmj => "Countermovement jump",
+            JumpType::DropJump => "Drop jump",
+            JumpType::SquatJump => "Squat jump",
+        }
+    }
+
     /// Human name for messages.
     pub fn name(self) -> &'static str {
         match self {

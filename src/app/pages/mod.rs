@@ -1,4 +1,5 @@
 pub mod account;
+pub mod analysis;
 pub mod home;
 pub mod not_found;
 pub mod sign_in;

@@ -1,0 +1,143 @@
+import { expect, Page, test } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { gotoHydrated, watchConsole } from "./helpers";
+
+const SHARED_CLIP = resolve(__dirname, "../../../shared/videos/evan_cmj_front.mp4");
+const scratch = mkdtempSync(join(tmpdir(), "airtime-e2e-clips-"));
+
+/** Two seconds of a grey room: a valid video with nobody in it. */
+function emptyRoomClip(): string {
+  const path = join(scratch, "empty-room.mp4");
+  if (!existsSync(path)) {
+    execFileSync("ffmpeg", [
+      "-v", "error", "-nostdin", "-y",
+      "-f", "lavfi", "-i", "color=c=0x808080:size=320x240:rate=30:duration=2",
+      "-vf", "noise=alls=8:allf=t", "-c:v", "libx264", "-pix_fmt", "yuv420p", path,
+    ]);
+  }
+  return path;
+}
+
+/** Records every value the two progress bars show, however briefly. */
+async function recordProgressBars(page: Page) {
+  await page.addInitScript(() => {
+    const seen: Record<string, number[]> = { "upload-progress": [], "analysis-progress": [] };
+    (window as any).__progressSeen = seen;
+    const record = () => {
+      for (const id of Object.keys(seen)) {
+        const bar = document.getElementById(id);
+        const value = bar?.getAttribute("aria-valuenow");
+        if (value !== null && value !== undefined) {
+          const n = Number(value);
+          if (seen[id][seen[id].length - 1] !== n) seen[id].push(n);
+        }
+      }
+    };
+    new MutationObserver(record).observe(document, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["aria-valuenow"],
+    });
+  });
+}
+
+async function progressSeen(page: Page): Promise<Record<string, number[]>> {
+  return page.evaluate(() => (window as any).__progressSeen);
+}
+
+async function analyse(page: Page, file: string, jump = "Countermovement jump") {
+  await gotoHydrated(page, "/");
+  await page.locator("#field-video").setInputFiles(file);
+  await expect(page.getByTestId("chosen-file")).toContainText(".mp4");
+  await page.getByLabel(jump).check();
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await page.waitForURL(/\/analyses\/[0-9a-f-]{36}$/);
+}
+
+test("a guest analyses a real jump and only that browser can see it", async ({ page, browser }) => {
+  test.skip(!existsSync(SHARED_CLIP), "../shared/videos is absent: the real-clip flow is skipped");
+  const errors = watchConsole(page);
+  await recordProgressBars(page);
+
+  await analyse(page, SHARED_CLIP);
+  const height = page.locator('[data-metric="jump_height_cm"] [data-value]');
+  await expect(height).toBeVisible({ timeout: 150_000 });
+  const cm = Number(await height.getAttribute("data-value"));
+  expect(cm).toBeGreaterThan(5);
+  expect(cm).toBeLessThan(80);
+  await expect(page.locator('[data-metric="flight_time_ms"] [data-value]')).toBeVisible();
+
+  const seen = await progressSeen(page);
+  expect(seen["upload-progress"].length, "upload progress bar shown").toBeGreaterThan(0);
+  expect(seen["analysis-progress"].length, "analysis progress bar shown").toBeGreaterThan(0);
+
+  await expect(page.getByTestId("trajectory-chart")).toBeVisible();
+  await expect(page.getByTestId("confidence")).toBeVisible();
+  await expect(page.getByTestId("expiry-notice")).toContainText("deleted in");
+  const frames = page.getByRole("list", { name: "Key frames" }).locator("img");
+  await expect(frames.first()).toBeVisible();
+  expect(await frames.first().evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+
+  // The takeoff button puts the player at the takeoff.
+  const takeoff = page.locator('button[data-event="takeoff"]');
+  const takeoffText = (await takeoff.textContent()) ?? "";
+  const takeoffS = Number(/([\d.]+) s/.exec(takeoffText)?.[1]);
+  await takeoff.click();
+  await expect
+    .poll(() => page.locator("video").evaluate((v: HTMLVideoElement) => v.currentTime))
+    .toBeCloseTo(takeoffS, 1);
+
+  const json = await page.request.get(
+    (await page.getByRole("link", { name: "Result as JSON" }).getAttribute("href"))!,
+  );
+  expect(json.status()).toBe(200);
+  expect((await json.json()).metrics.jump_height_m).toBeCloseTo(cm / 100, 2);
+  expect(errors).toEqual([]);
+
+  // A second browser (another guest) gets "not found", with no hint that it exists.
+  const url = page.url();
+  const stranger = await browser.newContext();
+  const other = await stranger.newPage();
+  const response = await other.goto(url);
+  expect(response?.status()).toBe(404);
+  await expect(other.getByRole("heading", { name: "Analysis not found" })).toBeVisible();
+  await expect(other.locator("[data-metric]")).toHaveCount(0);
+  await stranger.close();
+});
+
+test("a clip with nobody in it says no athlete was found", async ({ page, browser }) => {
+  const errors = watchConsole(page);
+  await recordProgressBars(page);
+  await analyse(page, emptyRoomClip());
+  await expect(page.getByTestId("analysis-error")).toContainText("no athlete found", { timeout: 60_000 });
+  await expect(page.getByRole("link", { name: "Try another video" })).toBeVisible();
+  expect((await progressSeen(page))["upload-progress"].length).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+
+  const stranger = await browser.newContext();
+  const other = await stranger.newPage();
+  expect((await other.goto(page.url()))?.status()).toBe(404);
+  await stranger.close();
+});
+
+test("the form explains what is wrong before and after uploading", async ({ page }) => {
+  await gotoHydrated(page, "/");
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await expect(page.locator("#field-video-message")).toHaveText("Choose the video of the jump first.");
+
+  const fake = join(scratch, "jump.mp4");
+  writeFileSync(fake, "this is not a video\n".repeat(200));
+  await page.locator("#field-video").setInputFiles(fake);
+  await page.getByLabel("Body mass (kg, optional)").fill("7");
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await expect(page.locator("#field-body_mass_kg-message")).toContainText("between 20 and 250");
+
+  await page.getByLabel("Body mass (kg, optional)").fill("72.5");
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await expect(page.locator("#field-video-message")).toContainText("couldn't read this file as a video");
+  await expect(page).toHaveURL(/\/$/);
+});

@@ -1,0 +1,52 @@
+//! Reading, cancelling and deleting analyses. The upload itself is a plain route
+//! (`POST /api/analyses`, see `server::analyses::upload`) so the body can be streamed.
+
+use leptos::prelude::*;
+
+use crate::{
+    domain::analysis::{AnalysisProgress, AnalysisView, UploadLimits},
+    error::AppError,
+};
+
+#[server(endpoint = "analysis_view")]
+pub async fn load_analysis(id: String) -> Result<AnalysisView, AppError> {
+    use crate::server::{analyses::Analyses, context::with_status};
+    let result = async { Analyses::from_request().await?.view(&id).await }.await;
+    with_status(result)
+}
+
+/// Polled by the results page while the analysis runs.
+#[server(endpoint = "analysis_progress")]
+pub async fn poll_analysis(id: String) -> Result<AnalysisProgress, AppError> {
+    use crate::server::{analyses::Analyses, context::with_status};
+    let result = async { Analyses::from_request().await?.progress(&id).await }.await;
+    with_status(result)
+}
+
+#[server(endpoint = "cancel_analysis")]
+pub async fn cancel_analysis(id: String) -> Result<AnalysisProgress, AppError> {
+    use crate::server::{analyses::Analyses, context::finish};
+    let result = async { Analyses::from_request().await?.cancel(&id).await }.await;
+    finish(result).await
+}
+
+#[server(endpoint = "delete_analysis")]
+pub async fn delete_analysis(id: String) -> Result<(), AppError> {
+    use crate::server::{analyses::Analyses, context::finish};
+    let result = async {
+        Analyses::from_request().await?.delete(&id).await?;
+        leptos_axum::redirect("/?analysis=deleted");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}
+
+#[server(endpoint = "upload_limits")]
+pub async fn load_upload_limits() -> Result<UploadLimits, AppError> {
+    let settings = crate::server::context::app_state()?.settings;
+    Ok(UploadLimits {
+        max_upload_mb: settings.max_upload_mb,
+        max_video_seconds: settings.max_video_seconds,
+    })
+}

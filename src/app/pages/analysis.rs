@@ -1,0 +1,251 @@
+//! `/analyses/<id>`: the analysis' live progress while it runs, then its results: metric cards,
+//! confidence and warnings, the trajectory chart, the video with key frames, and downloads.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::time::Duration;
+
+use crate::{
+    analysis::{labels::event_label, Analysis},
+    api::analyses::{cancel_analysis, load_analysis, poll_analysis, DeleteAnalysis},
+    app::components::{
+        metric_cards::MetricCards, progress_bar::ProgressBar, trajectory_chart::TrajectoryChart,
+        video_events::VideoEvents,
+    },
+    domain::analysis::{time_left_phrase, AnalysisProgress, AnalysisStatus, AnalysisView},
+    error::AppError,
+};
+
+const POLL_EVERY: Duration = Duration::from_millis(700);
+
+#[component]
+pub fn AnalysisPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let analysis = Resource::new(id, load_analysis);
+    let refresh = Callback::new(move |()| analysis.refetch());
+
+    view! {
+        <Title text="Jump analysis — Airtime"/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                analysis
+                    .get()
+                    .map(|loaded| match loaded {
+                        Ok(view) => view! { <AnalysisBody analysis=view refresh=refresh/> }.into_any(),
+                        Err(AppError::NotFound) => view! { <AnalysisNotFound/> }.into_any(),
+                        Err(e) => view! {
+                            <p role="alert" class="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-red-800">
+                                {e.to_string()}
+                            </p>
+                        }
+                            .into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn AnalysisNotFound() -> impl IntoView {
+    view! {
+        <section class="space-y-3">
+            <h1 class="text-3xl font-bold">"Analysis not found"</h1>
+            <p class="text-slate-700">
+                "This analysis does not exist, has expired, or belongs to someone else. "
+                <a href="/" class="font-medium text-sky-700 hover:underline">"Analyse a jump"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn AnalysisBody(analysis: AnalysisView, refresh: Callback<()>) -> impl IntoView {
+    let title = analysis.jump_type.title();
+    let expiry = analysis.expires_in_s.map(|left| {
+        view! {
+            <p data-testid="expiry-notice" class="rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+                {format!("As a guest, this analysis and its video are deleted in {}. ", time_left_phrase(left))}
+                <a href="/signup" class="font-semibold underline">"Create a free account"</a>
+                " to keep it."
+            </p>
+        }
+    });
+    let status = analysis.progress.status;
+    let content = match status {
+        AnalysisStatus::Queued | AnalysisStatus::Running => view! {
+            <LiveProgress id=analysis.id.clone() initial=analysis.progress.clone() refresh=refresh/>
+        }
+            .into_any(),
+        AnalysisStatus::Failed => view! {
+            <div role="alert" data-testid="analysis-error" class="space-y-2 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-red-900">
+                <p class="font-semibold">"Airtime could not measure a jump in this video."</p>
+                <p>{analysis.progress.error.clone().unwrap_or_default()}</p>
+                <p><a href="/" class="font-medium text-sky-800 underline">"Try another video"</a></p>
+            </div>
+        }
+            .into_any(),
+        AnalysisStatus::Cancelled => view! {
+            <p role="status" class="rounded-md border border-slate-200 bg-white px-4 py-3">
+                "This analysis was cancelled. " <a href="/" class="font-medium text-sky-700 underline">"Analyse a jump"</a>
+            </p>
+        }
+            .into_any(),
+        AnalysisStatus::Done => match analysis.result.clone() {
+            Some(result) => view! { <Results analysis=analysis.clone() result=result/> }.into_any(),
+            None => ().into_any(),
+        },
+    };
+    view! {
+        <div class="space-y-6">
+            <header class="space-y-1">
+                <h1 class="text-3xl font-bold">{title}</h1>
+                {analysis.body_mass_kg.map(|kg| view! { <p class="text-slate-600">{format!("Body mass {kg:.1} kg")}</p> })}
+            </header>
+            {expiry}
+            {content}
+            <DeleteButton id=analysis.id.clone()/>
+        </div>
+    }
+}
+
+/// Polls the server while the analysis runs; reloads the page's data when it settles.
+#[component]
+fn LiveProgress(id: String, initial: AnalysisProgress, refresh: Callback<()>) -> impl IntoView {
+    let progress = RwSignal::new(initial);
+    let polling = StoredValue::new(false);
+    let id = StoredValue::new(id);
+
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                if polling.get_value() {
+                    return;
+                }
+                polling.set_value(true);
+                spawn_local(async move {
+                    if let Ok(latest) = poll_analysis(id.get_value()).await {
+                        let settled = !latest.status.is_active();
+                        progress.set(latest);
+                        if settled {
+                            refresh.run(());
+                        }
+                    }
+                    polling.set_value(false);
+                });
+            },
+            POLL_EVERY,
+        );
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+
+    let cancel = move |_| {
+        spawn_local(async move {
+            if let Ok(latest) = cancel_analysis(id.get_value()).await {
+                progress.set(latest);
+                refresh.run(());
+            }
+        });
+    };
+
+    view! {
+        <section aria-labelledby="progress-title" class="space-y-3 rounded-xl border border-slate-200 bg-white p-6">
+            <h2 id="progress-title" class="text-xl font-bold">"Analysing"</h2>
+            {move || {
+                let p = progress.get();
+                let label = format!("{} — {:.0} %", p.label(), p.fraction * 100.0);
+                view! { <ProgressBar id="analysis-progress" label=label percent=p.fraction * 100.0/> }
+            }}
+            <p class="text-sm text-slate-600">"You can leave this page open; the results appear here when they are ready."</p>
+            <button
+                type="button"
+                on:click=cancel
+                class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium hover:bg-slate-100"
+            >
+                "Cancel analysis"
+            </button>
+        </section>
+    }
+}
+
+#[component]
+fn Results(analysis: AnalysisView, result: Analysis) -> impl IntoView {
+    let r = result.result;
+    let confidence = r.confidence;
+    let (confidence_word, confidence_class) = match confidence {
+        c if c >= 0.8 => ("High", "text-green-800"),
+        c if c >= 0.5 => ("Medium", "text-amber-800"),
+        _ => ("Low", "text-red-800"),
+    };
+    let key_frames: Vec<(String, String)> = analysis
+        .key_frames
+        .iter()
+        .map(|e| (e.clone(), analysis.key_frame_url(e)))
+        .collect();
+    let other_jumps = r.jumps.len().saturating_sub(1);
+    view! {
+        <MetricCards metrics=r.metrics.clone()/>
+        <section aria-labelledby="quality-title" class="space-y-2 rounded-xl border border-slate-200 bg-white p-5">
+            <h2 id="quality-title" class="text-lg font-bold">
+                "Confidence: "
+                <span data-testid="confidence" data-value=format!("{confidence:.2}") class=confidence_class>
+                    {format!("{confidence_word} ({:.0} %)", confidence * 100.0)}
+                </span>
+            </h2>
+            <ul class="list-disc space-y-1 pl-5 text-sm text-slate-700">
+                {r.confidence_reasons.iter().map(|reason| view! { <li>{reason.clone()}</li> }).collect_view()}
+                {r.warnings.iter().map(|w| view! { <li data-warning=w.code.clone()>{w.message.clone()}</li> }).collect_view()}
+                {(other_jumps > 0).then(|| view! {
+                    <li>{format!("{other_jumps} other movement{} in the clip was not used for the numbers.", if other_jumps == 1 { "" } else { "s" })}</li>
+                })}
+            </ul>
+        </section>
+        <section aria-labelledby="chart-title" class="space-y-2">
+            <h2 id="chart-title" class="text-xl font-bold">"Movement"</h2>
+            <TrajectoryChart points=r.trajectory.clone() events=r.events.clone()/>
+        </section>
+        <VideoEvents video_url=analysis.video_url() events=r.events.clone() key_frames=key_frames/>
+        <section aria-labelledby="downloads-title" class="space-y-2">
+            <h2 id="downloads-title" class="text-xl font-bold">"Download"</h2>
+            <div class="flex flex-wrap gap-3">
+                <a href=analysis.download_url("json") download class="rounded-md bg-sky-700 px-4 py-2 font-semibold text-white hover:bg-sky-800">"Result as JSON"</a>
+                <a href=analysis.download_url("csv") download class="rounded-md border border-slate-300 px-4 py-2 font-semibold hover:bg-slate-100">"Result as CSV"</a>
+            </div>
+            <p class="text-sm text-slate-600">
+                {format!("Events: {}.", r.events.iter().map(|e| format!("{} {:.3} s", event_label(&e.name), e.time_s)).collect::<Vec<_>>().join(", "))}
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteButton(id: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteAnalysis>::new();
+    let confirm_and_delete = move |_| {
+        let sure = window()
+            .confirm_with_message("Delete this analysis and its video? This cannot be undone.")
+            .unwrap_or(false);
+        if sure {
+            delete.dispatch(DeleteAnalysis { id: id.clone() });
+        }
+    };
+    view! {
+        <div class="border-t border-slate-200 pt-4">
+            <button
+                type="button"
+                on:click=confirm_and_delete
+                class="text-sm font-medium text-red-700 hover:underline"
+            >
+                "Delete this analysis"
+            </button>
+            {move || delete.value().get().and_then(Result::err).map(|e| view! {
+                <p role="alert" class="text-sm text-red-800">{e.to_string()}</p>
+            })}
+        </div>
+    }
+}

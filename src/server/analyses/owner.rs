@@ -1,0 +1,134 @@
+//! Who owns an analysis (an account or a guest) and who is asking for one.
+//!
+//! A guest is a random id kept in their session, created at their first upload. A browser can
+//! carry both a user and a guest id (a guest who signed in): it sees what either owns.
+
+use axum::{extract::FromRequestParts, http::request::Parts, Extension};
+use tower_sessions::Session;
+
+use crate::{
+    error::AppError,
+    server::{accounts::Accounts, client::ClientInfo, state::AppState},
+};
+
+pub const SESSION_GUEST_ID: &str = "guest_id";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    User(String),
+    Guest(String),
+}
+
+impl Owner {
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Owner::User(id) => Some(id),
+            Owner::Guest(_) => None,
+        }
+    }
+
+    pub fn guest_id(&self) -> Option<&str> {
+        match self {
+            Owner::Guest(id) => Some(id),
+            Owner::User(_) => None,
+        }
+    }
+
+    /// Where the analysis' files live: `users/<user-id>/<id>` or `anonymous/<id>`.
+    pub fn storage_prefix(&self, analysis_id: &str) -> String {
+        match self {
+            Owner::User(user_id) => format!("users/{user_id}/{analysis_id}"),
+            Owner::Guest(_) => format!("anonymous/{analysis_id}"),
+        }
+    }
+}
+
+/// The requester, as an axum extractor and from inside server functions.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub user_id: Option<String>,
+    pub guest_id: Option<String>,
+    pub session: Option<Session>,
+    pub client: Option<ClientInfo>,
+}
+
+impl Viewer {
+    pub async fn resolve(
+        state: AppState,
+        session: Session,
+        client: ClientInfo,
+    ) -> Result<Self, AppError> {
+        let accounts = Accounts::new(state, session.clone(), client.clone());
+        let user_id = accounts.current_user().await?.map(|u| u.id);
+        let guest_id = session.get::<String>(SESSION_GUEST_ID).await?;
+        Ok(Self {
+            user_id,
+            guest_id,
+            session: Some(session),
+            client: Some(client),
+        })
+    }
+
+    /// From inside a server function.
+    pub async fn from_request() -> Result<Self, AppError> {
+        use crate::server::context;
+        Self::resolve(
+            context::app_state()?,
+            context::session().await?,
+            context::client().await?,
+        )
+        .await
+    }
+
+    /// Who a new upload belongs to: the account when signed in, else this browser's guest id
+    /// (created now if it has none, which also gives the browser its session cookie).
+    pub async fn owner_for_upload(&mut self) -> Result<Owner, AppError> {
+        if let Some(user_id) = &self.user_id {
+            return Ok(Owner::User(user_id.clone()));
+        }
+        if let Some(guest_id) = &self.guest_id {
+            return Ok(Owner::Guest(guest_id.clone()));
+        }
+        let session = self.session.as_ref().ok_or(AppError::Internal)?;
+        let guest_id = uuid::Uuid::new_v4().to_string();
+        session
+            .insert(SESSION_GUEST_ID, guest_id.clone())
+            .await?;
+        self.guest_id = Some(guest_id.clone());
+        Ok(Owner::Guest(guest_id))
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, message)| {
+                tracing::error!(message, "session layer missing");
+                AppError::Internal
+            })?;
+        let Extension(client) = Extension::<ClientInfo>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal)?;
+        Self::resolve(state.clone(), session, client).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_of_guests_and_accounts_live_apart() {
+        assert_eq!(
+            Owner::Guest("g".into()).storage_prefix("a1"),
+            "anonymous/a1"
+        );
+        assert_eq!(
+            Owner::User("u1".into()).storage_prefix("a1"),
+            "users/u1/a1"
+        );
+    }
+}

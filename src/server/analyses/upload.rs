@@ -1,0 +1,303 @@
+//! `POST /api/analyses?jump_type=cmj[&body_mass_kg=72.5]` with the video file as the raw body.
+//!
+//! A plain axum route rather than a server function: the body is streamed to a temporary file
+//! (never held in memory) and counted against the size limit, then probed with ffprobe (the
+//! name and MIME type are not trusted), stored, and queued, all or nothing. The browser sends
+//! it with XMLHttpRequest for upload progress.
+
+use axum::{
+    body::Body,
+    extract::{Query, State},
+    http::{header::CONTENT_LENGTH, HeaderMap, StatusCode},
+    response::IntoResponse,
+    Json,
+};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use std::time::Instant;
+use tokio::io::AsyncWriteExt;
+
+use super::{
+    owner::{Owner, Viewer},
+    repo::{self, NewAnalysis},
+};
+use crate::{
+    analysis::{
+        video::{self, VideoError, VideoInfo, VideoLimits},
+        JumpType,
+    },
+    domain::analysis::{UploadAccepted, BODY_MASS_RANGE_KG},
+    error::{AppError, Field},
+    server::{
+        audit::{self, AuditEvent},
+        state::AppState,
+        storage::TempFile,
+        time::unix_now,
+    },
+};
+
+#[derive(Debug, Deserialize)]
+pub struct UploadParams {
+    jump_type: Option<String>,
+    body_mass_kg: Option<String>,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    Query(params): Query<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, AppError> {
+    let started = Instant::now();
+    let (jump_type, body_mass_kg) = validate_params(&params)?;
+    let owner = viewer.owner_for_upload().await?;
+    let client = viewer.client.clone().ok_or(AppError::Internal)?;
+    check_limits(&state, &owner, &client.ip.to_string()).await?;
+
+    let max_bytes = state.settings.max_upload_bytes();
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_bytes) {
+        return Err(too_large(&state));
+    }
+
+    let temp = state.storage.temp_file(".upload");
+    let bytes = receive(body, &temp, max_bytes)
+        .await
+        .map_err(|e| match e {
+            Received::TooLarge => too_large(&state),
+            Received::Aborted => AppError::BadRequest,
+            Received::Disk(e) => {
+                tracing::error!(error = %e, "could not write an upload");
+                AppError::Internal
+            }
+        })?;
+    if bytes == 0 {
+        return Err(AppError::BadVideo {
+            message: "This file is empty. Choose the video of the jump and try again.".into(),
+        });
+    }
+    let info = probe(&state, &temp).await?;
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let prefix = owner.storage_prefix(&id);
+    let now = unix_now();
+    let expires_at = owner
+        .guest_id()
+        .map(|_| now + state.settings.guest_retention.as_secs() as i64);
+    state
+        .storage
+        .put_file(&repo::video_key(&prefix), temp.path())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "could not store an upload");
+            AppError::Internal
+        })?;
+    drop(temp);
+    let new = NewAnalysis {
+        id: &id,
+        owner: &owner,
+        jump_type,
+        body_mass_kg,
+        storage_prefix: &prefix,
+        video_bytes: bytes as i64,
+        video_type: mime_of(&info),
+        duration_s: info.duration_s,
+        created_at: now,
+        expires_at,
+        job_max_attempts: i64::from(state.settings.job_max_attempts),
+    };
+    if let Err(e) = repo::insert_with_job(&state.db, &new).await {
+        let _ = state.storage.delete_prefix(&prefix).await;
+        return Err(e.into());
+    }
+    upload_throttle(&state, &owner).record(&throttle_key(&owner, &client.ip.to_string()));
+    state.jobs.job_queued();
+
+    tracing::info!(
+        event = "upload_received",
+        analysis_id = %id,
+        bytes,
+        duration_s = info.duration_s,
+        width = info.width,
+        height = info.height,
+        codec = %info.codec,
+        guest = owner.guest_id().is_some(),
+        receive_ms = started.elapsed().as_millis() as u64,
+        "upload received"
+    );
+    audit::record_analysis(
+        &state.db,
+        AuditEvent::AnalysisUploaded,
+        owner.user_id(),
+        &id,
+        &client,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadAccepted {
+            url: format!("/analyses/{id}"),
+            id,
+        }),
+    ))
+}
+
+fn validate_params(params: &UploadParams) -> Result<(JumpType, Option<f64>), AppError> {
+    let jump_type = params
+        .jump_type
+        .as_deref()
+        .and_then(JumpType::from_code)
+        .ok_or_else(|| {
+            AppError::invalid(
+                Field::JumpType,
+                "Choose the jump type: countermovement jump, drop jump or squat jump.",
+            )
+        })?;
+    let body_mass_kg = match params.body_mass_kg.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => {
+            let (low, high) = BODY_MASS_RANGE_KG;
+            let mass = text
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|m| (low..=high).contains(m))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        Field::BodyMass,
+                        format!("Enter body mass in kilograms, between {low:.0} and {high:.0}, or leave it empty."),
+                    )
+                })?;
+            Some(mass)
+        }
+    };
+    Ok((jump_type, body_mass_kg))
+}
+
+async fn check_limits(state: &AppState, owner: &Owner, ip: &str) -> Result<(), AppError> {
+    upload_throttle(state, owner)
+        .check(&throttle_key(owner, ip))
+        .map_err(|retry_after_s| AppError::TooManyUploads { retry_after_s })?;
+    let limit = match owner {
+        Owner::User(_) => state.settings.user_active_analyses,
+        Owner::Guest(_) => state.settings.guest_active_analyses,
+    };
+    if repo::count_active(&state.db, owner).await? >= i64::from(limit) {
+        return Err(AppError::AnalysisBusy {
+            limit,
+            retry_after_s: 30,
+        });
+    }
+    Ok(())
+}
+
+fn upload_throttle<'a>(state: &'a AppState, owner: &Owner) -> &'a crate::server::throttle::Throttle {
+    match owner {
+        Owner::User(_) => &state.throttles.user_uploads,
+        Owner::Guest(_) => &state.throttles.guest_uploads,
+    }
+}
+
+/// Guests are counted per IP (a new session is free to get); accounts per account.
+fn throttle_key(owner: &Owner, ip: &str) -> String {
+    match owner {
+        Owner::User(id) => id.clone(),
+        Owner::Guest(_) => ip.to_string(),
+    }
+}
+
+fn too_large(state: &AppState) -> AppError {
+    AppError::UploadTooLarge {
+        max_mb: state.settings.max_upload_mb,
+    }
+}
+
+enum Received {
+    TooLarge,
+    Aborted,
+    Disk(std::io::Error),
+}
+
+/// Streams the body into `temp`; the count is checked as bytes arrive, so a body without (or
+/// lying about) its Content-Length cannot exceed the limit either.
+async fn receive(body: Body, temp: &TempFile, max_bytes: u64) -> Result<u64, Received> {
+    let mut file = tokio::fs::File::create(temp.path())
+        .await
+        .map_err(Received::Disk)?;
+    let mut stream = body.into_data_stream();
+    let mut total = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Received::Aborted)?;
+        total += chunk.len() as u64;
+        if total > max_bytes {
+            return Err(Received::TooLarge);
+        }
+        file.write_all(&chunk).await.map_err(Received::Disk)?;
+    }
+    file.flush().await.map_err(Received::Disk)?;
+    Ok(total)
+}
+
+async fn probe(state: &AppState, temp: &TempFile) -> Result<VideoInfo, AppError> {
+    let limits = VideoLimits {
+        max_duration_s: state.settings.max_video_seconds,
+        ..VideoLimits::default()
+    };
+    let path = temp.path().to_path_buf();
+    let probed = tokio::task::spawn_blocking(move || video::probe(&path, &limits))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    probed.map_err(|e: VideoError| {
+        if e.is_user_error() {
+            tracing::info!(event = "upload_rejected", reason = %e, "upload is not a usable video");
+            AppError::BadVideo {
+                message: e.user_message(),
+            }
+        } else {
+            tracing::error!(error = %e, "could not probe an upload");
+            AppError::Internal
+        }
+    })
+}
+
+/// The MIME type the video is served back with, from what ffprobe found (not what was sent).
+/// QuickTime files are served as MP4 (same family), which browsers play when the codec allows.
+fn mime_of(info: &VideoInfo) -> &'static str {
+    if info.container.starts_with("matroska") {
+        "video/webm"
+    } else {
+        "video/mp4"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(jump: Option<&str>, mass: Option<&str>) -> UploadParams {
+        UploadParams {
+            jump_type: jump.map(str::to_string),
+            body_mass_kg: mass.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn jump_type_is_required_and_mass_optional_within_bounds() {
+        assert_eq!(
+            validate_params(&params(Some("dj"), Some(""))).unwrap(),
+            (JumpType::DropJump, None)
+        );
+        assert_eq!(
+            validate_params(&params(Some("sj"), Some("72,5"))).unwrap(),
+            (JumpType::SquatJump, Some(72.5))
+        );
+        let err = validate_params(&params(None, None)).unwrap_err();
+        assert_eq!(err.field(), Some(Field::JumpType));
+        let err = validate_params(&params(Some("cmj"), Some("7"))).unwrap_err();
+        assert_eq!(err.field(), Some(Field::BodyMass));
+    }
+}

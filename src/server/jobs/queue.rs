@@ -1,0 +1,119 @@
+//! The durable job table. A worker claims a job by leasing it until `locked_until` and renews the
+//! lease while it works; a job whose lease ran out (its worker died with its process) is claimed
+//! again. On PostgreSQL the claim skips rows other workers are claiming (`FOR UPDATE SKIP
+//! LOCKED`), so separate worker processes can share one queue; SQLite serialises writers anyway.
+
+use sqlx::Row;
+
+use crate::server::db::{Backend, Database};
+
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub analysis_id: String,
+    /// Including this one.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// Due jobs: queued ones whose time has come, and running ones whose worker stopped renewing.
+const DUE: &str = "(state = 'queued' AND run_after <= $3) OR (state = 'running' AND locked_until < $3)";
+
+pub async fn claim(
+    db: &Database,
+    worker: &str,
+    lease_until: i64,
+    now: i64,
+) -> Result<Option<ClaimedJob>, sqlx::Error> {
+    let lock = match db.backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
+         locked_until = $2, updated_at = $3 \
+         WHERE id = (SELECT id FROM jobs WHERE {DUE} ORDER BY run_after, created_at LIMIT 1 {lock}) \
+         AND ({DUE}) \
+         RETURNING id, analysis_id, attempts, max_attempts"
+    );
+    let row = sqlx::query(&sql)
+        .bind(worker.to_string())
+        .bind(lease_until)
+        .bind(now)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|row| {
+        Ok(ClaimedJob {
+            id: row.try_get("id")?,
+            analysis_id: row.try_get("analysis_id")?,
+            attempts: row.try_get("attempts")?,
+            max_attempts: row.try_get("max_attempts")?,
+        })
+    })
+    .transpose()
+}
+
+/// Extends the lease; false when the job is no longer this worker's (cancelled, or taken over
+/// after the lease ran out).
+pub async fn renew(
+    db: &Database,
+    job: &ClaimedJob,
+    worker: &str,
+    lease_until: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE jobs SET locked_until = $1, updated_at = $2 \
+         WHERE id = $3 AND locked_by = $4 AND state = 'running'",
+    )
+    .bind(lease_until)
+    .bind(now)
+    .bind(job.id.clone())
+    .bind(worker.to_string())
+    .execute(&db.pool)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// Ends the job (`done`, `failed` or `cancelled`).
+pub async fn finish(
+    db: &Database,
+    job: &ClaimedJob,
+    state: &str,
+    error: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = $1, last_error = $2, locked_by = NULL, locked_until = NULL, \
+         updated_at = $3 WHERE id = $4 AND state IN ('queued', 'running')",
+    )
+    .bind(state.to_string())
+    .bind(error.map(str::to_string))
+    .bind(now)
+    .bind(job.id.clone())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Puts the job back in the queue to be tried again at `run_after`.
+pub async fn retry_later(
+    db: &Database,
+    job: &ClaimedJob,
+    error: &str,
+    run_after: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', last_error = $1, run_after = $2, locked_by = NULL, \
+         locked_until = NULL, updated_at = $3 WHERE id = $4 AND state = 'running'",
+    )
+    .bind(error.to_string())
+    .bind(run_after)
+    .bind(now)
+    .bind(job.id.clone())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
