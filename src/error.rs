@@ -82,7 +82,9 @@ impl AppError {
             Self::EmailTaken => 409,
             Self::InvalidCredentials | Self::SignInRequired => 401,
             Self::WrongPassword { .. } => 403,
-            Self::RateLimited { .. } | Self::TooManyUploads { .. } | Self::AnalysisBusy { .. } => 429,
+            Self::RateLimited { .. } | Self::TooManyUploads { .. } | Self::AnalysisBusy { .. } => {
+                429
+            }
             Self::UploadTooLarge { .. } => 413,
             Self::BadVideo { .. } => 422,
             Self::NotFound => 404,

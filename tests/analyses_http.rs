@@ -54,8 +54,16 @@ fn empty_room_clip() -> Vec<u8> {
     std::fs::read(generated_clip(
         "empty-room.mp4",
         &[
-            "-f", "lavfi", "-i", "color=c=0x808080:size=320x240:rate=30:duration=2",
-            "-vf", "noise=alls=8:allf=t", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x808080:size=320x240:rate=30:duration=2",
+            "-vf",
+            "noise=alls=8:allf=t",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
         ],
     ))
     .unwrap()
@@ -146,19 +154,33 @@ async fn bad_files_are_refused_and_leave_nothing_behind(backend: Backend) {
     let huge = std::fs::read(generated_clip(
         "huge.mp4",
         &[
-            "-f", "lavfi", "-i", "color=c=blue:size=4400x240:rate=5:duration=1",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:size=4400x240:rate=5:duration=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
         ],
     ))
     .unwrap();
     for (what, body, needle) in [
-        ("text renamed .mp4", text, "couldn't read this file as a video"),
+        (
+            "text renamed .mp4",
+            text,
+            "couldn't read this file as a video",
+        ),
         ("truncated mp4", real, "video"),
         ("zero bytes", Vec::new(), "empty"),
         ("over 4K", huge, "4400×240"),
     ] {
         let response = upload(&app, &client, body, "cmj").await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}"
+        );
         let json: Value = response.json().await.unwrap();
         assert_eq!(json["code"], "bad_video", "{what}: {json}");
         let message = json["message"].as_str().unwrap();
@@ -252,15 +274,23 @@ async fn only_the_owner_can_see_an_analysis(backend: Backend) {
     app.sign_up(&coach, &unique_email("coach"), PASSWORD).await;
     let id = uploaded_id(&app, &coach, empty_room_clip()).await;
     let pool = app.pool().await;
-    let row = sqlx::query("SELECT user_id, guest_id, storage_prefix, expires_at FROM analyses WHERE id = $1")
-        .bind(id.clone())
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let row = sqlx::query(
+        "SELECT user_id, guest_id, storage_prefix, expires_at FROM analyses WHERE id = $1",
+    )
+    .bind(id.clone())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let user_id: String = row.get("user_id");
     assert!(row.get::<Option<String>, _>("guest_id").is_none());
-    assert!(row.get::<Option<i64>, _>("expires_at").is_none(), "accounts' analyses do not expire");
-    assert_eq!(row.get::<String, _>("storage_prefix"), format!("users/{user_id}/{id}"));
+    assert!(
+        row.get::<Option<i64>, _>("expires_at").is_none(),
+        "accounts' analyses do not expire"
+    );
+    assert_eq!(
+        row.get::<String, _>("storage_prefix"),
+        format!("users/{user_id}/{id}")
+    );
     pool.close().await;
     let page = coach
         .get(format!("{}/analyses/{id}", app.base))
@@ -292,7 +322,10 @@ async fn guests_wait_for_their_analysis_and_are_rate_limited(backend: Backend) {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["code"], "too_many_uploads");
-    assert!(json["message"].as_str().unwrap().contains("Try again in"), "{json}");
+    assert!(
+        json["message"].as_str().unwrap().contains("Try again in"),
+        "{json}"
+    );
 }
 
 async fn a_clip_without_an_athlete_fails_with_a_clear_reason(backend: Backend) {
@@ -311,8 +344,14 @@ async fn a_clip_without_an_athlete_fails_with_a_clear_reason(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("no athlete found"), "results page shows the reason");
-    assert!(page.contains("As a guest"), "results page tells a guest about expiry");
+    assert!(
+        page.contains("no athlete found"),
+        "results page shows the reason"
+    );
+    assert!(
+        page.contains("As a guest"),
+        "results page tells a guest about expiry"
+    );
     let pool = app.pool().await;
     let job = sqlx::query("SELECT state, attempts FROM jobs WHERE analysis_id = $1")
         .bind(id.clone())
@@ -320,11 +359,17 @@ async fn a_clip_without_an_athlete_fails_with_a_clear_reason(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(job.get::<String, _>("state"), "failed");
-    assert_eq!(job.get::<i64, _>("attempts"), 1, "the user's clip is not retried");
+    assert_eq!(
+        job.get::<i64, _>("attempts"),
+        1,
+        "the user's clip is not retried"
+    );
     pool.close().await;
     // The guest may upload again once the analysis is over.
     assert_eq!(
-        upload(&app, &guest, empty_room_clip(), "cmj").await.status(),
+        upload(&app, &guest, empty_room_clip(), "cmj")
+            .await
+            .status(),
         StatusCode::CREATED
     );
 }
@@ -341,11 +386,13 @@ async fn orphan_job(app: &TestApp, id: &str, attempts: i64) {
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE analyses SET status = 'running', stage = 'tracking', progress = 0.4 WHERE id = $1")
-        .bind(id.to_string())
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE analyses SET status = 'running', stage = 'tracking', progress = 0.4 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
 }
 
@@ -370,7 +417,10 @@ async fn a_job_whose_worker_died_is_picked_up_again(backend: Backend) {
     let guest = app.client_with_cookies(cookies);
     let settled = wait_until_settled(&app, &guest, &id).await;
     assert_eq!(settled["status"], "failed", "{settled}");
-    assert!(settled["error"].as_str().unwrap().contains("no athlete found"));
+    assert!(settled["error"]
+        .as_str()
+        .unwrap()
+        .contains("no athlete found"));
     assert_eq!(job_row(&app, &id).await, ("failed".to_string(), 2));
 }
 
@@ -385,7 +435,10 @@ async fn a_job_that_keeps_crashing_ends_as_failed(backend: Backend) {
     let settled = wait_until_settled(&app, &guest, &id).await;
     assert_eq!(settled["status"], "failed", "{settled}");
     assert!(
-        settled["error"].as_str().unwrap().contains("problem on our side"),
+        settled["error"]
+            .as_str()
+            .unwrap()
+            .contains("problem on our side"),
         "{settled}"
     );
     assert_eq!(job_row(&app, &id).await.0, "failed");
@@ -403,12 +456,26 @@ async fn cancel_and_delete(backend: Backend) {
 
     let response = app.call(&guest, "delete_analysis", &[("id", &id)]).await;
     assert!(response.status().is_success() || response.status().is_redirection());
-    assert_eq!(progress(&app, &guest, &id).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        progress(&app, &guest, &id).await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(objects_under(&app, &format!("anonymous/{id}")), 0);
     assert_eq!(analyses_count(&app).await, 0);
-    let events: Vec<String> = app.audit_events().await.into_iter().map(|(e, _)| e).collect();
-    assert!(events.contains(&"analysis_uploaded".to_string()), "{events:?}");
-    assert!(events.contains(&"analysis_deleted".to_string()), "{events:?}");
+    let events: Vec<String> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    assert!(
+        events.contains(&"analysis_uploaded".to_string()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"analysis_deleted".to_string()),
+        "{events:?}"
+    );
 }
 
 async fn expired_guest_analyses_are_swept(backend: Backend) {
@@ -427,7 +494,10 @@ async fn expired_guest_analyses_are_swept(backend: Backend) {
         .await
         .unwrap();
     pool.close().await;
-    assert_eq!(progress(&app, &guest, &id).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        progress(&app, &guest, &id).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let started = Instant::now();
     while analyses_count(&app).await > 0 {
         assert!(started.elapsed() < Duration::from_secs(20), "not swept");
@@ -468,7 +538,13 @@ async fn a_real_jump_is_measured_end_to_end(backend: Backend) {
         .await
         .unwrap();
     assert!(csv.starts_with("section,name,label,value,unit\n"), "{csv}");
-    assert!(csv.contains(&format!("metric,jump_height_cm,Jump height,{:.1},cm", height * 100.0)), "{csv}");
+    assert!(
+        csv.contains(&format!(
+            "metric,jump_height_cm,Jump height,{:.1},cm",
+            height * 100.0
+        )),
+        "{csv}"
+    );
 
     let view: Value = app
         .call(&coach, "analysis_view", &[("id", &id)])
@@ -495,6 +571,12 @@ async fn a_real_jump_is_measured_end_to_end(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(r#"data-metric="jump_height_cm""#), "metric card rendered");
-    assert!(page.contains(r#"data-testid="trajectory-chart""#), "chart rendered");
+    assert!(
+        page.contains(r#"data-metric="jump_height_cm""#),
+        "metric card rendered"
+    );
+    assert!(
+        page.contains(r#"data-testid="trajectory-chart""#),
+        "chart rendered"
+    );
 }

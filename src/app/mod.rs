@@ -14,8 +14,8 @@ use leptos_router::{
 use auth::Auth;
 use components::header::Header;
 use pages::{
-    account::AccountPage, analysis::AnalysisPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
-    sign_up::SignUpPage,
+    account::AccountPage, analysis::AnalysisPage, home::HomePage, not_found::NotFound,
+    sign_in::SignInPage, sign_up::SignUpPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {

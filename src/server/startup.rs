@@ -126,8 +126,14 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
             post(upload::upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/analyses/{id}/video", get(downloads::video))
-        .route("/api/analyses/{id}/frames/{file}", get(downloads::key_frame))
-        .route("/api/analyses/{id}/result.json", get(downloads::result_json))
+        .route(
+            "/api/analyses/{id}/frames/{file}",
+            get(downloads::key_frame),
+        )
+        .route(
+            "/api/analyses/{id}/result.json",
+            get(downloads::result_json),
+        )
         .route("/api/analyses/{id}/result.csv", get(downloads::result_csv))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();

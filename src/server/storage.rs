@@ -299,7 +299,10 @@ mod tests {
         let storage = Storage::local(&dir).unwrap();
         let temp = storage.temp_file(".bin");
         std::fs::write(temp.path(), b"0123456789").unwrap();
-        storage.put_file("anonymous/a1/video", temp.path()).await.unwrap();
+        storage
+            .put_file("anonymous/a1/video", temp.path())
+            .await
+            .unwrap();
         storage
             .put_bytes("anonymous/a1/frames/peak.png", b"png".to_vec())
             .await
@@ -309,7 +312,10 @@ mod tests {
             .get_range("anonymous/a1/video", Some(2..5))
             .await
             .unwrap();
-        assert_eq!((part.total_size, part.start, part.end_exclusive), (10, 2, 5));
+        assert_eq!(
+            (part.total_size, part.start, part.end_exclusive),
+            (10, 2, 5)
+        );
         let bytes: Vec<u8> = part
             .body
             .try_fold(Vec::new(), |mut all, chunk| async move {

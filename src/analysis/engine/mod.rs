@@ -62,12 +62,19 @@ pub fn analyze_traced(
 
     let decode = decode_options(&info, options);
     let pose_started = Instant::now();
-    let pass = pose_pass::run(path, &info, &decode, &model, &mut |f| {
-        progress(Progress {
-            stage: Stage::Tracking,
-            fraction: f * TRACKING_SHARE,
-        })
-    }, &|| options.cancelled())?;
+    let pass = pose_pass::run(
+        path,
+        &info,
+        &decode,
+        &model,
+        &mut |f| {
+            progress(Progress {
+                stage: Stage::Tracking,
+                fraction: f * TRACKING_SHARE,
+            })
+        },
+        &|| options.cancelled(),
+    )?;
     let pose_time = pose_started.elapsed();
     dump_poses(&pass.series);
 

@@ -17,7 +17,12 @@ const BOTTOM: f64 = 32.0;
 
 /// Phases worth shading, from one event to the next: (from, to, label, fill).
 const PHASES: [(&str, &str, &str, &str); 6] = [
-    ("countermovement_start", "lowest_point", "Eccentric", "#fde68a"),
+    (
+        "countermovement_start",
+        "lowest_point",
+        "Eccentric",
+        "#fde68a",
+    ),
     ("lowest_point", "takeoff", "Concentric", "#bbf7d0"),
     ("box_leave", "first_contact", "Drop", "#e9d5ff"),
     ("first_contact", "takeoff", "Contact", "#fecaca"),
@@ -39,14 +44,21 @@ impl Scale {
     }
 
     fn y(&self, metres: f64) -> f64 {
-        HEIGHT - BOTTOM - (metres - self.y0) / (self.y1 - self.y0).max(1e-6) * (HEIGHT - TOP - BOTTOM)
+        HEIGHT
+            - BOTTOM
+            - (metres - self.y0) / (self.y1 - self.y0).max(1e-6) * (HEIGHT - TOP - BOTTOM)
     }
 }
 
+/// Seconds shown before the first event and after the last: the jump, not the whole clip.
+const MARGIN_S: f64 = 0.6;
+
 #[component]
 pub fn TrajectoryChart(points: Vec<TrajectoryPoint>, events: Vec<Event>) -> impl IntoView {
+    let points = around_events(points, &events);
     let Some(scale) = scale_for(&points) else {
-        return view! { <p class="text-sm text-slate-600">"No trajectory to chart."</p> }.into_any();
+        return view! { <p class="text-sm text-slate-600">"No trajectory to chart."</p> }
+            .into_any();
     };
     let hip = polyline(&points, scale, |p| p.hip_height_m);
     let foot = polyline(&points, scale, |p| p.foot_height_m);
@@ -59,7 +71,7 @@ pub fn TrajectoryChart(points: Vec<TrajectoryPoint>, events: Vec<Event>) -> impl
         })
         .collect();
     let y_ticks = ticks(scale.y0, scale.y1, 4);
-    let x_ticks = ticks(scale.t0, scale.t1, 6);
+    let x_ticks = ticks(scale.t0, scale.t1, 8);
     let summary = format!(
         "Hip and foot height over {:.1} seconds, with {} events marked.",
         scale.t1 - scale.t0,
@@ -99,7 +111,7 @@ pub fn TrajectoryChart(points: Vec<TrajectoryPoint>, events: Vec<Event>) -> impl
                     .iter()
                     .map(|&t| view! {
                         <text x=n(scale.x(t)) y=n(HEIGHT - BOTTOM + 14.0) text-anchor="middle" font-size="10" fill="#475569">
-                            {format!("{t:.1}")}
+                            {format!("{t:.2}")}
                         </text>
                     })
                     .collect_view()}
@@ -130,6 +142,18 @@ pub fn TrajectoryChart(points: Vec<TrajectoryPoint>, events: Vec<Event>) -> impl
         </figure>
     }
     .into_any()
+}
+
+fn around_events(points: Vec<TrajectoryPoint>, events: &[Event]) -> Vec<TrajectoryPoint> {
+    let times = events.iter().map(|e| e.time_s);
+    let (Some(first), Some(last)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) else {
+        return points;
+    };
+    let (from, to) = (first - MARGIN_S, last + MARGIN_S);
+    points
+        .into_iter()
+        .filter(|p| p.time_s >= from && p.time_s <= to)
+        .collect()
 }
 
 /// A coordinate as SVG text.
@@ -166,7 +190,13 @@ fn polyline(
 ) -> String {
     points
         .iter()
-        .filter_map(|p| Some(format!("{:.1},{:.1}", scale.x(p.time_s), scale.y(value(p)?))))
+        .filter_map(|p| {
+            Some(format!(
+                "{:.1},{:.1}",
+                scale.x(p.time_s),
+                scale.y(value(p)?)
+            ))
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }

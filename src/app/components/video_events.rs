@@ -8,6 +8,8 @@ use crate::analysis::{kinematics::Event, labels::event_label};
 #[component]
 pub fn VideoEvents(
     video_url: String,
+    /// Shown before the video plays.
+    poster: Option<String>,
     events: Vec<Event>,
     /// (event name, image URL) for the events that have a key frame.
     key_frames: Vec<(String, String)>,
@@ -31,10 +33,11 @@ pub fn VideoEvents(
             <video
                 node_ref=video
                 src=video_url
+                poster=poster
                 controls
                 playsinline
                 preload="metadata"
-                class="w-full max-h-[70vh] rounded-lg bg-black"
+                class="max-h-[60vh] w-full rounded-lg bg-black object-contain"
             >
                 "Your browser cannot play this video here; download the result instead."
             </video>

@@ -187,6 +187,11 @@ fn Results(analysis: AnalysisView, result: Analysis) -> impl IntoView {
         .iter()
         .map(|e| (e.clone(), analysis.key_frame_url(e)))
         .collect();
+    let poster = ["takeoff", "lowest_point"]
+        .into_iter()
+        .chain(analysis.key_frames.iter().map(String::as_str))
+        .find(|e| analysis.key_frames.iter().any(|k| k == e))
+        .map(|e| analysis.key_frame_url(e));
     let other_jumps = r.jumps.len().saturating_sub(1);
     view! {
         <MetricCards metrics=r.metrics.clone()/>
@@ -209,7 +214,7 @@ fn Results(analysis: AnalysisView, result: Analysis) -> impl IntoView {
             <h2 id="chart-title" class="text-xl font-bold">"Movement"</h2>
             <TrajectoryChart points=r.trajectory.clone() events=r.events.clone()/>
         </section>
-        <VideoEvents video_url=analysis.video_url() events=r.events.clone() key_frames=key_frames/>
+        <VideoEvents video_url=analysis.video_url() poster=poster events=r.events.clone() key_frames=key_frames/>
         <section aria-labelledby="downloads-title" class="space-y-2">
             <h2 id="downloads-title" class="text-xl font-bold">"Download"</h2>
             <div class="flex flex-wrap gap-3">

@@ -12,7 +12,13 @@ pub fn analysis_csv(analysis: &Analysis) -> String {
     for row in metric_rows(&result.metrics) {
         push_row(
             &mut out,
-            ["metric", &row.display_key(), row.label, &row.value_text(), row.unit],
+            [
+                "metric",
+                &row.display_key(),
+                row.label,
+                &row.value_text(),
+                row.unit,
+            ],
         );
     }
     for event in &result.events {
@@ -64,7 +70,9 @@ fn push_row(out: &mut String, cells: [&str; 5]) {
 
 /// Quotes cells with separators or quotes, and defuses cells a spreadsheet would run as a formula.
 fn escape(cell: &str) -> String {
-    let cell = if cell.starts_with(['=', '+', '@']) || (cell.starts_with('-') && cell.parse::<f64>().is_err()) {
+    let cell = if cell.starts_with(['=', '+', '@'])
+        || (cell.starts_with('-') && cell.parse::<f64>().is_err())
+    {
         format!("'{cell}")
     } else {
         cell.to_string()

@@ -55,10 +55,16 @@ pub async fn video(
         .map_err(storage_error)?;
     let mut response = Response::new(Body::from_stream(part.body));
     let h = response.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_str(&record.video_type).map_err(|_| AppError::Internal)?);
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(&record.video_type).map_err(|_| AppError::Internal)?,
+    );
     h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
-    h.insert(CONTENT_LENGTH, HeaderValue::from(part.end_exclusive - part.start));
+    h.insert(
+        CONTENT_LENGTH,
+        HeaderValue::from(part.end_exclusive - part.start),
+    );
     if range.is_some() {
         *response.status_mut() = StatusCode::PARTIAL_CONTENT;
         let value = format!(
@@ -92,10 +98,7 @@ pub async fn key_frame(
         .await
         .map_err(storage_error)?;
     Ok((
-        [
-            (CONTENT_TYPE, "image/png"),
-            (CACHE_CONTROL, PRIVATE),
-        ],
+        [(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, PRIVATE)],
         Body::from_stream(part.body),
     )
         .into_response())
@@ -178,7 +181,11 @@ fn parse_range(header: &str, size: u64) -> Result<Option<std::ops::Range<u64>>, 
         let start: u64 = start.parse().map_err(|_| ())?;
         let end = match end {
             "" => size,
-            end => end.parse::<u64>().map_err(|_| ())?.saturating_add(1).min(size),
+            end => end
+                .parse::<u64>()
+                .map_err(|_| ())?
+                .saturating_add(1)
+                .min(size),
         };
         start..end
     };

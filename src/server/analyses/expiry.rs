@@ -15,7 +15,11 @@ pub fn spawn_sweeper(state: AppState) {
             tick.tick().await;
             match sweep_expired(&state).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(event = "expired_analyses_deleted", count = n, "expired guest analyses deleted"),
+                Ok(n) => tracing::info!(
+                    event = "expired_analyses_deleted",
+                    count = n,
+                    "expired guest analyses deleted"
+                ),
                 Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
             }
         }
@@ -35,7 +39,9 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, String> {
                 tracing::warn!(error = %e, analysis_id = %id, "could not delete expired files");
                 continue;
             }
-            repo::delete(&state.db, id).await.map_err(|e| e.to_string())?;
+            repo::delete(&state.db, id)
+                .await
+                .map_err(|e| e.to_string())?;
             deleted += 1;
             progressed = true;
         }

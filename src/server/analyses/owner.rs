@@ -91,9 +91,7 @@ impl Viewer {
         }
         let session = self.session.as_ref().ok_or(AppError::Internal)?;
         let guest_id = uuid::Uuid::new_v4().to_string();
-        session
-            .insert(SESSION_GUEST_ID, guest_id.clone())
-            .await?;
+        session.insert(SESSION_GUEST_ID, guest_id.clone()).await?;
         self.guest_id = Some(guest_id.clone());
         Ok(Owner::Guest(guest_id))
     }
@@ -126,9 +124,6 @@ mod tests {
             Owner::Guest("g".into()).storage_prefix("a1"),
             "anonymous/a1"
         );
-        assert_eq!(
-            Owner::User("u1".into()).storage_prefix("a1"),
-            "users/u1/a1"
-        );
+        assert_eq!(Owner::User("u1".into()).storage_prefix("a1"), "users/u1/a1");
     }
 }

@@ -62,7 +62,12 @@ impl AnalysisRecord {
             result_json: row.try_get("result_json")?,
             error_message: row.try_get("error_message")?,
             key_frames: key_frames
-                .map(|k| k.split(',').filter(|e| !e.is_empty()).map(str::to_string).collect())
+                .map(|k| {
+                    k.split(',')
+                        .filter(|e| !e.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default(),
             created_at: row.try_get("created_at")?,
             finished_at: row.try_get("finished_at")?,
@@ -269,11 +274,13 @@ pub async fn record_progress(
 }
 
 pub async fn is_running(db: &Database, id: &str) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query("SELECT 1 AS one FROM analyses WHERE id = $1 AND status = 'running'")
-        .bind(id.to_string())
-        .fetch_optional(&db.pool)
-        .await?
-        .is_some())
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM analyses WHERE id = $1 AND status = 'running'")
+            .bind(id.to_string())
+            .fetch_optional(&db.pool)
+            .await?
+            .is_some(),
+    )
 }
 
 /// Stores the result; false when the analysis was cancelled or deleted meanwhile.

@@ -65,16 +65,14 @@ pub async fn upload(
     }
 
     let temp = state.storage.temp_file(".upload");
-    let bytes = receive(body, &temp, max_bytes)
-        .await
-        .map_err(|e| match e {
-            Received::TooLarge => too_large(&state),
-            Received::Aborted => AppError::BadRequest,
-            Received::Disk(e) => {
-                tracing::error!(error = %e, "could not write an upload");
-                AppError::Internal
-            }
-        })?;
+    let bytes = receive(body, &temp, max_bytes).await.map_err(|e| match e {
+        Received::TooLarge => too_large(&state),
+        Received::Aborted => AppError::BadRequest,
+        Received::Disk(e) => {
+            tracing::error!(error = %e, "could not write an upload");
+            AppError::Internal
+        }
+    })?;
     if bytes == 0 {
         return Err(AppError::BadVideo {
             message: "This file is empty. Choose the video of the jump and try again.".into(),
@@ -195,7 +193,10 @@ async fn check_limits(state: &AppState, owner: &Owner, ip: &str) -> Result<(), A
     Ok(())
 }
 
-fn upload_throttle<'a>(state: &'a AppState, owner: &Owner) -> &'a crate::server::throttle::Throttle {
+fn upload_throttle<'a>(
+    state: &'a AppState,
+    owner: &Owner,
+) -> &'a crate::server::throttle::Throttle {
     match owner {
         Owner::User(_) => &state.throttles.user_uploads,
         Owner::Guest(_) => &state.throttles.guest_uploads,

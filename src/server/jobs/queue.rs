@@ -17,7 +17,8 @@ pub struct ClaimedJob {
 }
 
 /// Due jobs: queued ones whose time has come, and running ones whose worker stopped renewing.
-const DUE: &str = "(state = 'queued' AND run_after <= $3) OR (state = 'running' AND locked_until < $3)";
+const DUE: &str =
+    "(state = 'queued' AND run_after <= $3) OR (state = 'running' AND locked_until < $3)";
 
 pub async fn claim(
     db: &Database,

@@ -204,7 +204,11 @@ impl Worker {
             let traced = analyze_traced(&video_path, jump, &options, &mut |p| {
                 progress_tx.send_replace(p);
             })?;
-            if options.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            if options
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
                 return Err(AnalysisError::Cancelled);
             }
             // Key frames are a nicety: without them the numbers still stand.

@@ -24,7 +24,10 @@ const DEFAULT_LIMITS: UploadLimits = UploadLimits {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Upload {
     Idle,
-    Sending { percent: f64, mb_per_s: f64 },
+    Sending {
+        percent: f64,
+        mb_per_s: f64,
+    },
     /// Every byte sent; the server is checking the video.
     Checking,
 }
@@ -32,12 +35,7 @@ enum Upload {
 #[component]
 pub fn AnalyseForm() -> impl IntoView {
     let limits = Resource::new(|| (), |_| load_upload_limits());
-    let limits = move || {
-        limits
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or(DEFAULT_LIMITS)
-    };
+    let limits = move || limits.get().and_then(Result::ok).unwrap_or(DEFAULT_LIMITS);
     let file_input = NodeRef::<html::Input>::new();
     let chosen = RwSignal::new(None::<(String, f64)>);
     let jump_type = RwSignal::new(JumpType::Cmj);
@@ -56,12 +54,19 @@ pub fn AnalyseForm() -> impl IntoView {
                 .map(|e| e.to_string())
         })
     };
-    let general_error =
-        Signal::derive(move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string()));
+    let general_error = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.field().is_none())
+            .map(|e| e.to_string())
+    });
     let busy = move || upload.get() != Upload::Idle;
 
     let show_file = move || {
-        let file = file_input.get().and_then(|i| i.files()).and_then(|f| f.get(0));
+        let file = file_input
+            .get()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0));
         chosen.set(file.map(|f| (f.name(), f.size())));
         error.set(None);
     };
@@ -71,8 +76,15 @@ pub fn AnalyseForm() -> impl IntoView {
         if busy() {
             return;
         }
-        let Some(file) = file_input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
-            error.set(Some(AppError::invalid(Field::Video, "Choose the video of the jump first.")));
+        let Some(file) = file_input
+            .get()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        else {
+            error.set(Some(AppError::invalid(
+                Field::Video,
+                "Choose the video of the jump first.",
+            )));
             return;
         };
         let max_mb = limits().max_upload_mb;
@@ -81,11 +93,18 @@ pub fn AnalyseForm() -> impl IntoView {
             return;
         }
         error.set(None);
-        let mut url = format!("/api/analyses?jump_type={}", jump_type.get_untracked().code());
+        let mut url = format!(
+            "/api/analyses?jump_type={}",
+            jump_type.get_untracked().code()
+        );
         let mass = body_mass.get_untracked();
         if !mass.trim().is_empty() {
             url.push_str("&body_mass_kg=");
-            url.push_str(&js_sys::encode_uri_component(mass.trim()).as_string().unwrap_or_default());
+            url.push_str(
+                &js_sys::encode_uri_component(mass.trim())
+                    .as_string()
+                    .unwrap_or_default(),
+            );
         }
         let started_ms = js_sys::Date::now();
         upload.set(Upload::Sending {

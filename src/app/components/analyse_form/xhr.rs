@@ -7,7 +7,10 @@ use crate::{domain::analysis::UploadAccepted, error::AppError};
 
 pub enum UploadEvent {
     /// Bytes sent so far and in all.
-    Progress { loaded: f64, total: f64 },
+    Progress {
+        loaded: f64,
+        total: f64,
+    },
     Finished(Result<UploadAccepted, AppError>),
 }
 
@@ -73,9 +76,11 @@ fn outcome(xhr: &XmlHttpRequest, event: &str) -> Result<UploadAccepted, AppError
     if (200..300).contains(&status) {
         return serde_json::from_str(&body).map_err(|_| AppError::Internal);
     }
-    Err(serde_json::from_str::<AppError>(&body).unwrap_or(match status {
-        413 => AppError::UploadTooLarge { max_mb: 0 },
-        403 => AppError::BadRequest,
-        _ => AppError::Internal,
-    }))
+    Err(
+        serde_json::from_str::<AppError>(&body).unwrap_or(match status {
+            413 => AppError::UploadTooLarge { max_mb: 0 },
+            403 => AppError::BadRequest,
+            _ => AppError::Internal,
+        }),
+    )
 }
