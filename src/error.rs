@@ -46,6 +46,10 @@ pub enum AppError {
     TooManyUploads { retry_after_s: u64 },
     #[error("{}", busy_message(*limit))]
     AnalysisBusy { limit: u32, retry_after_s: u64 },
+    #[error(
+        "This link cannot be used: it has been used already, has expired or is not a claim link."
+    )]
+    InvalidClaimLink,
     #[error("Please sign in first.")]
     SignInRequired,
     #[error("Not found.")]
@@ -88,6 +92,7 @@ impl AppError {
             Self::UploadTooLarge { .. } => 413,
             Self::BadVideo { .. } => 422,
             Self::NotFound => 404,
+            Self::InvalidClaimLink => 410,
             Self::BadRequest => 400,
             Self::Unreachable => 503,
             Self::Internal => 500,

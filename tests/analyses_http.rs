@@ -5,13 +5,14 @@
 mod common;
 mod clips;
 
-use common::{error_code, postgres_available, unique_email, Backend, TestApp};
+use common::{
+    empty_room_clip, error_code, generated_clip, postgres_available, unique_email, Backend, TestApp,
+};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use sqlx::Row;
 use std::{
-    path::{Path, PathBuf},
-    process::Command,
+    path::Path,
     time::{Duration, Instant},
 };
 
@@ -29,64 +30,6 @@ on_both_backends!(
 );
 
 const PASSWORD: &str = "jump-higher-2026";
-
-/// Makes a clip with ffmpeg's test sources (nobody in it) once per test process.
-fn generated_clip(name: &str, args: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("airtime-http-clips-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    if !path.is_file() {
-        let partial = dir.join(format!("{}.partial.{}", uuid::Uuid::new_v4(), name));
-        let status = Command::new("ffmpeg")
-            .args(["-v", "error", "-nostdin", "-y"])
-            .args(args)
-            .arg(&partial)
-            .status()
-            .expect("ffmpeg (run `make setup`)");
-        assert!(status.success(), "ffmpeg could not make {name}");
-        std::fs::rename(&partial, &path).unwrap();
-    }
-    path
-}
-
-/// Two seconds of a grey room with a little noise: a valid video with no athlete.
-fn empty_room_clip() -> Vec<u8> {
-    std::fs::read(generated_clip(
-        "empty-room.mp4",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x808080:size=320x240:rate=30:duration=2",
-            "-vf",
-            "noise=alls=8:allf=t",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-    ))
-    .unwrap()
-}
-
-async fn upload(app: &TestApp, client: &Client, body: Vec<u8>, jump: &str) -> Response {
-    client
-        .post(format!("{}/api/analyses?jump_type={jump}", app.base))
-        .header("content-type", "video/mp4")
-        .body(body)
-        .send()
-        .await
-        .expect("upload sent")
-}
-
-async fn uploaded_id(app: &TestApp, client: &Client, body: Vec<u8>) -> String {
-    let response = upload(app, client, body, "cmj").await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let json: Value = response.json().await.unwrap();
-    let id = json["id"].as_str().unwrap().to_string();
-    assert_eq!(json["url"], format!("/analyses/{id}"));
-    id
-}
 
 async fn progress(app: &TestApp, client: &Client, id: &str) -> Response {
     app.call(client, "analysis_progress", &[("id", id)]).await
@@ -133,17 +76,6 @@ fn temp_files(app: &TestApp) -> usize {
     std::fs::read_dir(app.data_dir.join("tmp")).map_or(0, |d| d.count())
 }
 
-async fn analyses_count(app: &TestApp) -> i64 {
-    let pool = app.pool().await;
-    let n = sqlx::query("SELECT COUNT(*) AS n FROM analyses")
-        .fetch_one(&pool)
-        .await
-        .unwrap()
-        .get("n");
-    pool.close().await;
-    n
-}
-
 async fn bad_files_are_refused_and_leave_nothing_behind(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let client = app.client();
@@ -175,7 +107,7 @@ async fn bad_files_are_refused_and_leave_nothing_behind(backend: Backend) {
         ("zero bytes", Vec::new(), "empty"),
         ("over 4K", huge, "4400×240"),
     ] {
-        let response = upload(&app, &client, body, "cmj").await;
+        let response = app.upload(&client, body, "cmj").await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -187,12 +119,12 @@ async fn bad_files_are_refused_and_leave_nothing_behind(backend: Backend) {
         assert!(message.contains(needle), "{what}: {message}");
     }
 
-    let response = upload(&app, &client, empty_room_clip(), "hop").await;
+    let response = app.upload(&client, empty_room_clip(), "hop").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["field"], "jump_type", "{json}");
 
-    assert_eq!(analyses_count(&app).await, 0);
+    assert_eq!(app.count("analyses").await, 0);
     assert_eq!(objects_under(&app, ""), 0, "no stored files");
     assert_eq!(temp_files(&app), 0, "no temporary files");
 
@@ -214,19 +146,19 @@ async fn uploads_over_the_size_limit_get_413(backend: Backend) {
     })
     .await;
     let client = app.client();
-    let response = upload(&app, &client, vec![0u8; 1_200_000], "cmj").await;
+    let response = app.upload(&client, vec![0u8; 1_200_000], "cmj").await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["code"], "upload_too_large");
     assert!(json["message"].as_str().unwrap().contains("1 MB"), "{json}");
-    assert_eq!(analyses_count(&app).await, 0);
+    assert_eq!(app.count("analyses").await, 0);
     assert_eq!(temp_files(&app), 0);
 }
 
 async fn only_the_owner_can_see_an_analysis(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let owner = app.client();
-    let id = uploaded_id(&app, &owner, empty_room_clip()).await;
+    let id = app.upload_clip(&owner, "cmj").await;
     assert_eq!(objects_under(&app, &format!("anonymous/{id}")), 1);
     assert_eq!(progress(&app, &owner, &id).await.status(), StatusCode::OK);
     let video = owner
@@ -240,7 +172,7 @@ async fn only_the_owner_can_see_an_analysis(backend: Backend) {
     assert_eq!(video.bytes().await.unwrap().len(), 100);
 
     let other_guest = app.client();
-    let _ = upload(&app, &other_guest, Vec::new(), "cmj").await;
+    let _ = app.upload(&other_guest, Vec::new(), "cmj").await;
     let other_user = app.client();
     app.sign_up(&other_user, &unique_email("other"), PASSWORD)
         .await;
@@ -272,7 +204,7 @@ async fn only_the_owner_can_see_an_analysis(backend: Backend) {
     // A signed-in coach's uploads are stored under their account.
     let coach = app.client();
     app.sign_up(&coach, &unique_email("coach"), PASSWORD).await;
-    let id = uploaded_id(&app, &coach, empty_room_clip()).await;
+    let id = app.upload_clip(&coach, "cmj").await;
     let pool = app.pool().await;
     let row = sqlx::query(
         "SELECT user_id, guest_id, storage_prefix, expires_at FROM analyses WHERE id = $1",
@@ -308,17 +240,17 @@ async fn guests_wait_for_their_analysis_and_are_rate_limited(backend: Backend) {
     })
     .await;
     let guest = app.client();
-    let _ = uploaded_id(&app, &guest, empty_room_clip()).await;
-    let response = upload(&app, &guest, empty_room_clip(), "cmj").await;
+    let _ = app.upload_clip(&guest, "cmj").await;
+    let response = app.upload(&guest, empty_room_clip(), "cmj").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(error_code(response).await, "analysis_busy");
 
     // Another guest on the same IP: one more upload, then the hourly limit.
     let second = app.client();
-    let _ = uploaded_id(&app, &second, empty_room_clip()).await;
+    let _ = app.upload_clip(&second, "cmj").await;
     let third = app.client();
-    let response = upload(&app, &third, empty_room_clip(), "cmj").await;
+    let response = app.upload(&third, empty_room_clip(), "cmj").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["code"], "too_many_uploads");
@@ -331,19 +263,12 @@ async fn guests_wait_for_their_analysis_and_are_rate_limited(backend: Backend) {
 async fn a_clip_without_an_athlete_fails_with_a_clear_reason(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 1).await;
     let guest = app.client();
-    let id = uploaded_id(&app, &guest, empty_room_clip()).await;
+    let id = app.upload_clip(&guest, "cmj").await;
     let settled = wait_until_settled(&app, &guest, &id).await;
     assert_eq!(settled["status"], "failed", "{settled}");
     let message = settled["error"].as_str().unwrap();
     assert!(message.contains("no athlete found"), "{message}");
-    let page = guest
-        .get(format!("{}/analyses/{id}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(&guest, &format!("/analyses/{id}")).await;
     assert!(
         page.contains("no athlete found"),
         "results page shows the reason"
@@ -352,58 +277,42 @@ async fn a_clip_without_an_athlete_fails_with_a_clear_reason(backend: Backend) {
         page.contains("As a guest"),
         "results page tells a guest about expiry"
     );
-    let pool = app.pool().await;
-    let job = sqlx::query("SELECT state, attempts FROM jobs WHERE analysis_id = $1")
-        .bind(id.clone())
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(job.get::<String, _>("state"), "failed");
     assert_eq!(
-        job.get::<i64, _>("attempts"),
-        1,
+        job_row(&app, &id).await,
+        ("failed".to_string(), 1),
         "the user's clip is not retried"
     );
-    pool.close().await;
     // The guest may upload again once the analysis is over.
     assert_eq!(
-        upload(&app, &guest, empty_room_clip(), "cmj")
-            .await
-            .status(),
+        app.upload(&guest, empty_room_clip(), "cmj").await.status(),
         StatusCode::CREATED
     );
 }
 
-/// Marks the analysis' job as held by a worker that died `ago` seconds after its lease ended.
+/// Marks the analysis' job as held by a worker that died long ago (its lease long over).
 async fn orphan_job(app: &TestApp, id: &str, attempts: i64) {
-    let pool = app.pool().await;
-    sqlx::query(
-        "UPDATE jobs SET state = 'running', attempts = $1, locked_by = 'dead-process/0', \
-         locked_until = 1 WHERE analysis_id = $2",
+    app.execute(
+        &format!(
+            "UPDATE jobs SET state = 'running', attempts = {attempts}, \
+             locked_by = 'dead-process/0', locked_until = 1 WHERE analysis_id = $1"
+        ),
+        id,
     )
-    .bind(attempts)
-    .bind(id.to_string())
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query(
+    .await;
+    app.execute(
         "UPDATE analyses SET status = 'running', stage = 'tracking', progress = 0.4 WHERE id = $1",
+        id,
     )
-    .bind(id.to_string())
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
+    .await;
 }
 
 async fn job_row(app: &TestApp, id: &str) -> (String, i64) {
-    let pool = app.pool().await;
-    let row = sqlx::query("SELECT state, attempts FROM jobs WHERE analysis_id = $1")
-        .bind(id.to_string())
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let row = app
+        .row(
+            "SELECT state, attempts FROM jobs WHERE analysis_id = $1",
+            id,
+        )
+        .await;
     (row.get("state"), row.get("attempts"))
 }
 
@@ -411,7 +320,7 @@ async fn a_job_whose_worker_died_is_picked_up_again(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let guest = app.client_with_cookies(cookies.clone());
-    let id = uploaded_id(&app, &guest, empty_room_clip()).await;
+    let id = app.upload_clip(&guest, "cmj").await;
     orphan_job(&app, &id, 1).await;
     let app = app.restart_with(|s| s.analysis_workers = 1).await;
     let guest = app.client_with_cookies(cookies);
@@ -428,7 +337,7 @@ async fn a_job_that_keeps_crashing_ends_as_failed(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let guest = app.client_with_cookies(cookies.clone());
-    let id = uploaded_id(&app, &guest, empty_room_clip()).await;
+    let id = app.upload_clip(&guest, "cmj").await;
     orphan_job(&app, &id, 3).await;
     let app = app.restart_with(|s| s.analysis_workers = 1).await;
     let guest = app.client_with_cookies(cookies);
@@ -447,7 +356,7 @@ async fn a_job_that_keeps_crashing_ends_as_failed(backend: Backend) {
 async fn cancel_and_delete(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let guest = app.client();
-    let id = uploaded_id(&app, &guest, empty_room_clip()).await;
+    let id = app.upload_clip(&guest, "cmj").await;
     let response = app.call(&guest, "cancel_analysis", &[("id", &id)]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let json: Value = response.json().await.unwrap();
@@ -461,7 +370,7 @@ async fn cancel_and_delete(backend: Backend) {
         StatusCode::NOT_FOUND
     );
     assert_eq!(objects_under(&app, &format!("anonymous/{id}")), 0);
-    assert_eq!(analyses_count(&app).await, 0);
+    assert_eq!(app.count("analyses").await, 0);
     let events: Vec<String> = app
         .audit_events()
         .await
@@ -485,21 +394,16 @@ async fn expired_guest_analyses_are_swept(backend: Backend) {
     })
     .await;
     let guest = app.client();
-    let id = uploaded_id(&app, &guest, empty_room_clip()).await;
+    let id = app.upload_clip(&guest, "cmj").await;
     assert_eq!(objects_under(&app, &format!("anonymous/{id}")), 1);
-    let pool = app.pool().await;
-    sqlx::query("UPDATE analyses SET expires_at = 1 WHERE id = $1")
-        .bind(id.clone())
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    app.execute("UPDATE analyses SET expires_at = 1 WHERE id = $1", &id)
+        .await;
     assert_eq!(
         progress(&app, &guest, &id).await.status(),
         StatusCode::NOT_FOUND
     );
     let started = Instant::now();
-    while analyses_count(&app).await > 0 {
+    while app.count("analyses").await > 0 {
         assert!(started.elapsed() < Duration::from_secs(20), "not swept");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -514,7 +418,12 @@ async fn a_real_jump_is_measured_end_to_end(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 1).await;
     let coach = app.client();
     let clip = std::fs::read(dir.join("evan_cmj_front.mp4")).unwrap();
-    let id = uploaded_id(&app, &coach, clip).await;
+    let response = app.upload(&coach, clip, "cmj").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let settled = wait_until_settled(&app, &coach, &id).await;
     assert_eq!(settled["status"], "done", "{settled}");
     assert_eq!(settled["fraction"], 1.0);
@@ -529,14 +438,9 @@ async fn a_real_jump_is_measured_end_to_end(backend: Backend) {
         .unwrap();
     let height = json["metrics"]["jump_height_m"].as_f64().unwrap();
     assert!((0.05..0.8).contains(&height), "{height}");
-    let csv = coach
-        .get(format!("{}/api/analyses/{id}/result.csv", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app
+        .get_text(&coach, &format!("/api/analyses/{id}/result.csv"))
+        .await;
     assert!(csv.starts_with("section,name,label,value,unit\n"), "{csv}");
     assert!(
         csv.contains(&format!(
@@ -563,14 +467,7 @@ async fn a_real_jump_is_measured_end_to_end(backend: Backend) {
     assert_eq!(png.headers()["content-type"], "image/png");
     assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG"));
 
-    let page = coach
-        .get(format!("{}/analyses/{id}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(&coach, &format!("/analyses/{id}")).await;
     assert!(
         page.contains(r#"data-metric="jump_height_cm""#),
         "metric card rendered"

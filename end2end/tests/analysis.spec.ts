@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { gotoHydrated, watchConsole } from "./helpers";
+import { gotoHydrated, PASSWORD, signUp, uniqueEmail, watchConsole } from "./helpers";
 
 const SHARED_CLIP = resolve(__dirname, "../../../shared/videos/evan_cmj_front.mp4");
 const scratch = mkdtempSync(join(tmpdir(), "airtime-e2e-clips-"));
@@ -140,4 +140,54 @@ test("the form explains what is wrong before and after uploading", async ({ page
   await page.getByRole("button", { name: "Analyse jump" }).click();
   await expect(page.locator("#field-video-message")).toContainText("couldn't read this file as a video");
   await expect(page).toHaveURL(/\/$/);
+});
+
+test("a guest signs up and finds the analysis saved in the history", async ({ page }) => {
+  const errors = watchConsole(page);
+  await analyse(page, emptyRoomClip());
+  await expect(page.getByTestId("analysis-error")).toBeVisible({ timeout: 60_000 });
+  const analysisUrl = page.url();
+  await page.getByTestId("expiry-notice").getByRole("link", { name: "Create a free account" }).click();
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.locator("body[data-hydrated=true]")).toBeAttached();
+  const email = uniqueEmail("guest");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByTestId("claim-notice")).toHaveText("1 analysis saved to your account.");
+  const id = analysisUrl.split("/").pop()!;
+  await expect(page.locator(`tr[data-analysis="${id}"]`)).toBeVisible();
+  await page.locator(`tr[data-analysis="${id}"]`).getByRole("link", { name: "View" }).click();
+  await expect(page).toHaveURL(analysisUrl);
+  await expect(page.getByTestId("expiry-notice")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test("a claim link saves a guest analysis into an account on another device", async ({ page, browser }) => {
+  await analyse(page, emptyRoomClip());
+  await expect(page.getByTestId("analysis-error")).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Get a link for another device" }).click();
+  const link = await page.getByLabel("Link to save it from another device (works once)").inputValue();
+  expect(link).toMatch(/\/claim\/[0-9a-f]{64}$/);
+
+  const laptop = await browser.newContext();
+  const other = await laptop.newPage();
+  await signUp(other, uniqueEmail("coach"));
+  await expect(other.getByTestId("current-user")).toBeVisible();
+  await gotoHydrated(other, new URL(link).pathname);
+  await other.getByRole("button", { name: "Save to my account" }).click();
+  await expect(other.getByTestId("claim-result")).toContainText("saved to your account");
+  await other.getByTestId("claim-result").getByRole("link", { name: "history" }).click();
+  await expect(other.locator("tbody tr")).toHaveCount(1);
+
+  // Used once: a second attempt gets the one clear message.
+  await gotoHydrated(other, new URL(link).pathname);
+  await other.getByRole("button", { name: "Save to my account" }).click();
+  await expect(other.getByRole("alert")).toContainText("This link cannot be used");
+  await laptop.close();
+
+  // The guest's browser no longer has it.
+  const response = await page.goto(page.url());
+  expect(response?.status()).toBe(404);
 });

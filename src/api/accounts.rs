@@ -20,11 +20,11 @@ pub async fn sign_up(
 ) -> Result<(), AppError> {
     use crate::server::{accounts::Accounts, context::finish};
     let result = async {
-        Accounts::from_request()
+        let claimed = Accounts::from_request()
             .await?
             .sign_up(&email, &password, &confirm_password)
             .await?;
-        leptos_axum::redirect("/");
+        leptos_axum::redirect(&after_sign_in(claimed));
         Ok(())
     }
     .await;
@@ -35,15 +35,25 @@ pub async fn sign_up(
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{accounts::Accounts, context::finish};
     let result = async {
-        Accounts::from_request()
+        let claimed = Accounts::from_request()
             .await?
             .sign_in(&email, &password)
             .await?;
-        leptos_axum::redirect("/");
+        leptos_axum::redirect(&after_sign_in(claimed));
         Ok(())
     }
     .await;
     finish(result).await
+}
+
+/// Where a sign-in or sign-up lands: the history, with a notice, when guest analyses were saved.
+#[cfg(feature = "ssr")]
+fn after_sign_in(claimed: usize) -> String {
+    if claimed > 0 {
+        format!("/history?claimed={claimed}")
+    } else {
+        "/".to_string()
+    }
 }
 
 #[server(endpoint = "sign_out")]

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    domain::analysis::{AnalysisProgress, AnalysisView, UploadLimits},
+    domain::{
+        analysis::{AnalysisProgress, AnalysisView, UploadLimits},
+        history::{ClaimOutcome, HistoryPage},
+    },
     error::AppError,
 };
 
@@ -33,13 +36,46 @@ pub async fn cancel_analysis(id: String) -> Result<AnalysisProgress, AppError> {
 #[server(endpoint = "delete_analysis")]
 pub async fn delete_analysis(id: String) -> Result<(), AppError> {
     use crate::server::{analyses::Analyses, context::finish};
+    let result = async { Analyses::from_request().await?.delete(&id).await }.await;
+    finish(result).await
+}
+
+/// A single-use link (path) that saves a guest's analysis into the account that opens it.
+#[server(endpoint = "create_claim_link")]
+pub async fn create_claim_link(id: String) -> Result<String, AppError> {
+    use crate::server::{analyses::Analyses, context::finish};
+    let result = async { Analyses::from_request().await?.create_claim_link(&id).await }.await;
+    finish(result).await
+}
+
+#[server(endpoint = "redeem_claim_link")]
+pub async fn redeem_claim_link(token: String) -> Result<ClaimOutcome, AppError> {
+    use crate::server::{analyses::Analyses, context::finish};
     let result = async {
-        Analyses::from_request().await?.delete(&id).await?;
-        leptos_axum::redirect("/?analysis=deleted");
-        Ok(())
+        Analyses::from_request()
+            .await?
+            .redeem_claim_link(&token)
+            .await
     }
     .await;
     finish(result).await
+}
+
+/// One page of the signed-in coach's history; `jump_type` empty for all.
+#[server(endpoint = "load_history")]
+pub async fn load_history(jump_type: String, page: u32) -> Result<HistoryPage, AppError> {
+    use crate::{
+        analysis::JumpType,
+        server::{analyses::Analyses, context::with_status},
+    };
+    let result = async {
+        Analyses::from_request()
+            .await?
+            .history(JumpType::from_code(&jump_type), page)
+            .await
+    }
+    .await;
+    with_status(result)
 }
 
 #[server(endpoint = "upload_limits")]

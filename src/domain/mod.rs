@@ -2,5 +2,6 @@
 
 pub mod analysis;
 pub mod email;
+pub mod history;
 pub mod password;
 pub mod user;

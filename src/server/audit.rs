@@ -14,6 +14,7 @@ pub enum AuditEvent {
     AccountDeleted,
     AnalysisUploaded,
     AnalysisDeleted,
+    AnalysisClaimed,
 }
 
 impl AuditEvent {
@@ -28,6 +29,7 @@ impl AuditEvent {
             Self::AccountDeleted => "account_deleted",
             Self::AnalysisUploaded => "analysis_uploaded",
             Self::AnalysisDeleted => "analysis_deleted",
+            Self::AnalysisClaimed => "analysis_claimed",
         }
     }
 
@@ -43,6 +45,7 @@ impl AuditEvent {
             Self::AccountDeleted => "account_deleted",
             Self::AnalysisUploaded => "upload_received",
             Self::AnalysisDeleted => "analysis_deleted",
+            Self::AnalysisClaimed => "analysis_claimed",
         }
     }
 }

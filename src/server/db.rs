@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "analyses",
         include_str!("../../migrations/0002_analyses.sql"),
     ),
+    (
+        3,
+        "claims",
+        include_str!("../../migrations/0003_claims.sql"),
+    ),
 ];
 
 impl Database {

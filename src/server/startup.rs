@@ -14,7 +14,7 @@ use tower_sessions::ExpiredDeletion;
 
 use super::{
     accounts::password_hash::PasswordHasher,
-    analyses::{downloads, expiry, upload},
+    analyses::{claim, downloads, expiry, history, upload},
     config::Settings,
     db::{Database, DbError},
     health,
@@ -47,6 +47,8 @@ pub enum StartupError {
     Hasher(AppError),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    #[error("finishing interrupted claims: {0}")]
+    Claims(AppError),
 }
 
 pub struct Application {
@@ -89,6 +91,10 @@ impl Application {
             settings: Arc::new(settings),
             db,
         };
+        // A claim interrupted by a crash finishes before anyone can ask for its files.
+        claim::finish_interrupted_moves(&state)
+            .await
+            .map_err(StartupError::Claims)?;
         jobs::spawn_pool(state.clone(), state.jobs.clone());
         expiry::spawn_sweeper(state.clone());
         let router = router(state, sessions);
@@ -126,6 +132,7 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
             post(upload::upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/analyses/{id}/video", get(downloads::video))
+        .route("/api/history.csv", get(history::export_csv))
         .route(
             "/api/analyses/{id}/frames/{file}",
             get(downloads::key_frame),

@@ -227,6 +227,26 @@ impl Storage {
         }
     }
 
+    /// Moves every object under `from` to the same place under `to`. Safe to run again after
+    /// an interruption: what was moved already is simply not found under `from` any more.
+    pub async fn move_prefix(&self, from: &str, to: &str) -> Result<usize, StorageError> {
+        let (from_key, to_key) = (parse_key(from)?, parse_key(to)?);
+        let keys: Vec<_> = self
+            .store
+            .list(Some(&from_key))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await?;
+        for key in &keys {
+            let rest = key
+                .prefix_match(&from_key)
+                .ok_or_else(|| StorageError::InvalidKey(key.to_string()))?;
+            let target = Key::from_iter(to_key.parts().chain(rest));
+            self.store.rename(key, &target).await?;
+        }
+        Ok(keys.len())
+    }
+
     /// Deletes every object under `prefix` (an analysis' directory).
     pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StorageError> {
         let prefix = parse_key(prefix)?;
@@ -329,6 +349,26 @@ mod tests {
         let local = storage.local_file("anonymous/a1/video").await.unwrap();
         assert_eq!(std::fs::read(&local.path).unwrap(), b"0123456789");
 
+        assert_eq!(
+            storage
+                .move_prefix("anonymous/a1", "users/u1/a1")
+                .await
+                .unwrap(),
+            2
+        );
+        assert!(storage.exists("users/u1/a1/frames/peak.png").await.unwrap());
+        assert!(!storage.exists("anonymous/a1/video").await.unwrap());
+        assert_eq!(
+            storage
+                .move_prefix("anonymous/a1", "users/u1/a1")
+                .await
+                .unwrap(),
+            0
+        );
+        storage
+            .move_prefix("users/u1/a1", "anonymous/a1")
+            .await
+            .unwrap();
         storage.delete_prefix("anonymous/a1").await.unwrap();
         assert!(!storage.exists("anonymous/a1/video").await.unwrap());
         assert!(matches!(

@@ -211,6 +211,115 @@ macro_rules! on_both_backends {
     };
 }
 
+/// A clip made with ffmpeg from `args` (inputs and encoder options), once per test process.
+pub fn generated_clip(name: &str, args: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("airtime-test-clips-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    if !path.is_file() {
+        let partial = dir.join(format!("{}.{name}", uuid::Uuid::new_v4()));
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-nostdin", "-y"])
+            .args(args)
+            .arg(&partial)
+            .status()
+            .expect("ffmpeg (run `make setup`)");
+        assert!(made.success(), "ffmpeg could not make {name}");
+        std::fs::rename(&partial, &path).unwrap();
+    }
+    path
+}
+
+/// Two seconds of a grey room with a little noise: a valid video with no athlete.
+pub fn empty_room_clip() -> Vec<u8> {
+    std::fs::read(generated_clip(
+        "empty-room.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x808080:size=320x240:rate=30:duration=2",
+            "-vf",
+            "noise=alls=8:allf=t",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    ))
+    .unwrap()
+}
+
+impl TestApp {
+    /// `POST /api/analyses` with `body` as the video.
+    pub async fn upload(&self, client: &Client, body: Vec<u8>, jump: &str) -> Response {
+        client
+            .post(format!("{}/api/analyses?jump_type={jump}", self.base))
+            .header(header::CONTENT_TYPE, "video/mp4")
+            .body(body)
+            .send()
+            .await
+            .expect("upload sent")
+    }
+
+    /// The body of a GET of `path` (a page or a download) as text.
+    pub async fn get_text(&self, client: &Client, path: &str) -> String {
+        client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads the empty-room clip and returns the new analysis id.
+    pub async fn upload_clip(&self, client: &Client, jump: &str) -> String {
+        let response = self.upload(client, empty_room_clip(), jump).await;
+        assert_eq!(response.status().as_u16(), 201, "upload accepted");
+        let json: serde_json::Value = response.json().await.unwrap();
+        let id = json["id"].as_str().unwrap().to_string();
+        assert_eq!(json["url"], format!("/analyses/{id}"));
+        id
+    }
+
+    /// One row of `sql` (with `$1` bound to `id`), e.g. an analysis or its job.
+    pub async fn row(&self, sql: &str, id: &str) -> sqlx::any::AnyRow {
+        let pool = self.pool().await;
+        let row = sqlx::query(sql)
+            .bind(id.to_string())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        row
+    }
+
+    /// Runs a statement with `$1` bound to `id`.
+    pub async fn execute(&self, sql: &str, id: &str) {
+        let pool = self.pool().await;
+        sqlx::query(sql)
+            .bind(id.to_string())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        let pool = self.pool().await;
+        let n = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get("n");
+        pool.close().await;
+        n
+    }
+}
+
 pub fn unique_email(tag: &str) -> String {
     format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
 }

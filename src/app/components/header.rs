@@ -18,6 +18,7 @@ pub fn Header() -> impl IntoView {
                         {move || match signed_in() {
                             Some(user) => {
                                 view! {
+                                    <a href="/history" class="hover:underline">"History"</a>
                                     <a href="/account" class="hover:underline">"Account"</a>
                                     <span data-testid="current-user" class="font-medium text-slate-700">
                                         {user.email}

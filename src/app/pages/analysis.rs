@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use crate::{
     analysis::{labels::event_label, Analysis},
-    api::analyses::{cancel_analysis, load_analysis, poll_analysis, DeleteAnalysis},
+    api::analyses::{
+        cancel_analysis, load_analysis, poll_analysis, CreateClaimLink, DeleteAnalysis,
+    },
     app::components::{
         metric_cards::MetricCards, progress_bar::ProgressBar, trajectory_chart::TrajectoryChart,
         video_events::VideoEvents,
@@ -64,12 +66,19 @@ fn AnalysisNotFound() -> impl IntoView {
 fn AnalysisBody(analysis: AnalysisView, refresh: Callback<()>) -> impl IntoView {
     let title = analysis.jump_type.title();
     let expiry = analysis.expires_in_s.map(|left| {
+        let id = analysis.id.clone();
         view! {
-            <p data-testid="expiry-notice" class="rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
-                {format!("As a guest, this analysis and its video are deleted in {}. ", time_left_phrase(left))}
-                <a href="/signup" class="font-semibold underline">"Create a free account"</a>
-                " to keep it."
-            </p>
+            <section data-testid="expiry-notice" aria-label="Keep this analysis" class="space-y-2 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+                <p>
+                    {format!("As a guest, this analysis and its video are deleted in {}. ", time_left_phrase(left))}
+                    "Save it to your account: "
+                    <a href="/signup" class="font-semibold underline">"Create a free account"</a>
+                    " or "
+                    <a href="/signin" class="font-semibold underline">"sign in"</a>
+                    " in this browser and it is kept."
+                </p>
+                <ClaimLink id=id/>
+            </section>
         }
     });
     let status = analysis.progress.status;
@@ -228,9 +237,63 @@ fn Results(analysis: AnalysisView, result: Analysis) -> impl IntoView {
     }
 }
 
+/// A single-use link to save the analysis from another device.
+#[component]
+fn ClaimLink(id: String) -> impl IntoView {
+    let create = ServerAction::<CreateClaimLink>::new();
+    let url = move || {
+        create.value().get().and_then(Result::ok).map(|path| {
+            let origin = window().location().origin().unwrap_or_default();
+            format!("{origin}{path}")
+        })
+    };
+    view! {
+        {move || match url() {
+            Some(link) => view! {
+                <div class="space-y-1">
+                    <label for="claim-link" class="block font-medium">"Link to save it from another device (works once)"</label>
+                    <input
+                        id="claim-link"
+                        type="text"
+                        readonly
+                        value=link
+                        on:focus=move |ev| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            input.select();
+                        }
+                        class="block w-full rounded-md border border-amber-300 bg-white px-2 py-1 font-mono text-xs"
+                    />
+                </div>
+            }
+                .into_any(),
+            None => view! {
+                <button
+                    type="button"
+                    on:click={
+                        let id = id.clone();
+                        move |_| {
+                            create.dispatch(CreateClaimLink { id: id.clone() });
+                        }
+                    }
+                    class="rounded-md border border-amber-300 bg-white px-3 py-1 font-medium hover:bg-amber-100"
+                >
+                    "Get a link for another device"
+                </button>
+            }
+                .into_any(),
+        }}
+    }
+}
+
 #[component]
 fn DeleteButton(id: String) -> impl IntoView {
     let delete = ServerAction::<DeleteAnalysis>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/?analysis=deleted", Default::default());
+        }
+    });
     let confirm_and_delete = move |_| {
         let sure = window()
             .confirm_with_message("Delete this analysis and its video? This cannot be undone.")

@@ -11,6 +11,10 @@ use crate::{
     },
     error::{AppError, Field},
     server::{
+        analyses::{
+            claim,
+            owner::{SESSION_GUEST_ID, SESSION_PENDING_CLAIM},
+        },
         audit::{self, AuditEvent},
         client::ClientInfo,
         context,
@@ -68,12 +72,13 @@ impl Accounts {
         self.current_user().await?.ok_or(AppError::SignInRequired)
     }
 
+    /// Returns how many guest analyses this browser had that are now the new account's.
     pub async fn sign_up(
         &self,
         email: &str,
         password: &str,
         confirm_password: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<usize, AppError> {
         let email = normalize_email(email)?;
         validate_new_password(password, &email, Field::Password)?;
         validate_confirmation(password, confirm_password)?;
@@ -95,10 +100,12 @@ impl Accounts {
         }
         self.state.throttles.signups.record(&ip);
         self.start_session(&id, 0).await?;
-        self.audit(AuditEvent::SignUp, Some(&id)).await
+        self.audit(AuditEvent::SignUp, Some(&id)).await?;
+        self.claim_guest_work(&id).await
     }
 
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(), AppError> {
+    /// Returns how many guest analyses this browser had that are now the account's.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<usize, AppError> {
         let email = normalize_email(email)?;
         if password.is_empty() {
             return Err(AppError::invalid(Field::Password, "Enter your password."));
@@ -136,7 +143,8 @@ impl Accounts {
         };
         throttles.signin_per_account.reset(account_key);
         self.start_session(&user.id, user.session_epoch).await?;
-        self.audit(AuditEvent::SignInOk, Some(&user.id)).await
+        self.audit(AuditEvent::SignInOk, Some(&user.id)).await?;
+        self.claim_guest_work(&user.id).await
     }
 
     pub async fn sign_out(&self) -> Result<(), AppError> {
@@ -188,6 +196,15 @@ impl Accounts {
         }
         self.verify_own_password(&user, password, Field::Password)
             .await?;
+        // Files first: if this fails the account (and the way to retry) still exists.
+        self.state
+            .storage
+            .delete_prefix(&format!("users/{}", user.id))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not delete an account's files");
+                AppError::Internal
+            })?;
         repo::delete(&self.state.db, &user.id).await?;
         self.session.flush().await?;
         self.audit(AuditEvent::AccountDeleted, Some(&user.id)).await
@@ -230,6 +247,26 @@ impl Accounts {
         self.session.insert(SESSION_TOUCHED_AT, unix_now()).await?;
         tracing::Span::current().record("user_id", user_id);
         Ok(())
+    }
+
+    /// What this browser did as a guest becomes the account's: its analyses, and the analysis of
+    /// a claim link opened before signing in.
+    async fn claim_guest_work(&self, user_id: &str) -> Result<usize, AppError> {
+        let mut claimed = 0;
+        if let Some(guest_id) = self.session.remove::<String>(SESSION_GUEST_ID).await? {
+            claimed +=
+                claim::claim_guest_analyses(&self.state, &guest_id, user_id, &self.client).await?;
+        }
+        if let Some(token) = self.session.remove::<String>(SESSION_PENDING_CLAIM).await? {
+            // A link that turned out unusable is not the sign-in's failure.
+            if claim::claim_with_token(&self.state, &token, user_id, &self.client)
+                .await
+                .is_ok()
+            {
+                claimed += 1;
+            }
+        }
+        Ok(claimed)
     }
 
     async fn audit(&self, event: AuditEvent, user_id: Option<&str>) -> Result<(), AppError> {

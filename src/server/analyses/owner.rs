@@ -12,6 +12,8 @@ use crate::{
 };
 
 pub const SESSION_GUEST_ID: &str = "guest_id";
+/// A claim link opened while signed out, redeemed at the next sign-in or sign-up.
+pub const SESSION_PENDING_CLAIM: &str = "pending_claim";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {

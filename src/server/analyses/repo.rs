@@ -162,6 +162,29 @@ pub async fn find_visible(
     .transpose()
 }
 
+/// One page of a user's analyses, newest first, optionally of one jump type.
+pub async fn list_for_user(
+    db: &Database,
+    user_id: &str,
+    jump_type: Option<JumpType>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AnalysisRecord>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM analyses WHERE user_id = $1 AND ($2 = '' OR jump_type = $2) \
+         ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(user_id.to_string())
+    .bind(jump_type.map_or("", JumpType::code))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(AnalysisRecord::from_row)
+    .collect()
+}
+
 /// For workers: the analysis whatever its owner.
 pub async fn find(db: &Database, id: &str) -> Result<Option<AnalysisRecord>, sqlx::Error> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM analyses WHERE id = $1"))

@@ -3,12 +3,16 @@
 //! "forbidden", so ids cannot be probed.
 
 use super::{
-    owner::Viewer,
+    claim, history,
+    owner::{Viewer, SESSION_PENDING_CLAIM},
     repo::{self, AnalysisRecord},
 };
 use crate::{
-    analysis::Analysis,
-    domain::analysis::{AnalysisProgress, AnalysisStatus, AnalysisView},
+    analysis::{Analysis, JumpType},
+    domain::{
+        analysis::{AnalysisProgress, AnalysisStatus, AnalysisView},
+        history::{ClaimOutcome, HistoryPage},
+    },
     error::AppError,
     server::{
         audit::{self, AuditEvent},
@@ -79,6 +83,45 @@ impl Analyses {
             tracing::info!(event = "analysis_cancel_requested", analysis_id = %record.id, "cancel requested");
         }
         self.progress(id).await
+    }
+
+    /// A single-use link that saves this guest analysis into whichever account opens it.
+    pub async fn create_claim_link(&self, id: &str) -> Result<String, AppError> {
+        let record = self.find(id).await?;
+        let (Some(_), Some(expires_at)) = (&record.guest_id, record.expires_at) else {
+            // Already in an account: nothing to claim.
+            return Err(AppError::NotFound);
+        };
+        let token = claim::create_token(&self.state, &record.id, expires_at).await?;
+        Ok(format!("/claim/{token}"))
+    }
+
+    /// Opens a claim link: saves the analysis into the signed-in account, or remembers the link
+    /// for the next sign-in or sign-up.
+    pub async fn redeem_claim_link(&self, token: &str) -> Result<ClaimOutcome, AppError> {
+        let client = self.viewer.client.as_ref().ok_or(AppError::Internal)?;
+        match &self.viewer.user_id {
+            Some(user_id) => {
+                let analysis_id =
+                    claim::claim_with_token(&self.state, token, user_id, client).await?;
+                Ok(ClaimOutcome::Saved { analysis_id })
+            }
+            None => {
+                let session = self.viewer.session.as_ref().ok_or(AppError::Internal)?;
+                session
+                    .insert(SESSION_PENDING_CLAIM, token.to_string())
+                    .await?;
+                Ok(ClaimOutcome::SignInFirst)
+            }
+        }
+    }
+
+    pub async fn history(
+        &self,
+        jump_type: Option<JumpType>,
+        page: u32,
+    ) -> Result<HistoryPage, AppError> {
+        history::page(&self.state, &self.viewer, jump_type, page).await
     }
 
     /// Deletes the analysis, its video and key frames.

@@ -271,6 +271,12 @@ impl Worker {
         started: Instant,
     ) {
         let storage = &self.state.storage;
+        // The analysis may have been claimed into an account (new prefix) while it ran.
+        let record = match repo::find(&self.state.db, &record.id).await {
+            Ok(Some(current)) => current,
+            _ => record.clone(),
+        };
+        let record = &record;
         let mut stored = Vec::new();
         for (event, path) in frames {
             match storage.put_file(&record.frame_key(&event), &path).await {

@@ -1,0 +1,181 @@
+//! `/history`: the signed-in coach's analyses, newest first, filtered by jump type, a page at a
+//! time, with links to each result, delete, and a CSV export of what the filter shows.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    analysis::JumpType,
+    api::analyses::{load_history, DeleteAnalysis},
+    domain::history::{format_utc, HistoryRow},
+    error::AppError,
+};
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let jump = move || query.read().get("jump").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let claimed = move || {
+        query
+            .read()
+            .get("claimed")
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    let delete = ServerAction::<DeleteAnalysis>::new();
+    let history = Resource::new(
+        move || (jump(), page(), delete.version().get()),
+        |(jump, page, _)| load_history(jump, page),
+    );
+
+    view! {
+        <Title text="History — Airtime"/>
+        <div class="space-y-6">
+            <h1 class="text-3xl font-bold">"History"</h1>
+            {move || claimed().map(|n| view! {
+                <p role="status" data-testid="claim-notice" class="rounded-md border border-green-200 bg-green-50 px-4 py-3 text-green-900">
+                    {format!("{n} {} saved to your account.", if n == 1 { "analysis" } else { "analyses" })}
+                </p>
+            })}
+            <nav aria-label="Filter by jump type" class="flex flex-wrap gap-2 text-sm">
+                {[("", "All jumps")]
+                    .into_iter()
+                    .chain(JumpType::ALL.iter().map(|j| (j.code(), j.title())))
+                    .map(|(code, label)| {
+                        let href = if code.is_empty() { "/history".to_string() } else { format!("/history?jump={code}") };
+                        view! {
+                            <a
+                                href=href
+                                aria-current=move || (jump() == code).then_some("page")
+                                class="rounded-full border border-slate-300 px-3 py-1 hover:bg-slate-100 aria-[current=page]:border-sky-700 aria-[current=page]:bg-sky-700 aria-[current=page]:text-white"
+                            >
+                                {label}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || history.get().map(|loaded| match loaded {
+                    Err(AppError::SignInRequired) => view! {
+                        <p>
+                            <a href="/signin" class="font-medium text-sky-700 hover:underline">"Sign in"</a>
+                            " to see your history."
+                        </p>
+                    }
+                        .into_any(),
+                    Err(e) => view! { <p role="alert" class="text-red-800">{e.to_string()}</p> }.into_any(),
+                    Ok(page_data) if page_data.rows.is_empty() && page_data.page == 1 => view! {
+                        <p class="text-slate-700">
+                            "No analyses yet. " <a href="/" class="font-medium text-sky-700 hover:underline">"Analyse a jump"</a>
+                        </p>
+                    }
+                        .into_any(),
+                    Ok(page_data) => {
+                        let filter = jump();
+                        let link = move |p: u32| {
+                            let mut href = format!("/history?page={p}");
+                            if !filter.is_empty() {
+                                href.push_str(&format!("&jump={filter}"));
+                            }
+                            href
+                        };
+                        let export = if jump().is_empty() {
+                            "/api/history.csv".to_string()
+                        } else {
+                            format!("/api/history.csv?jump_type={}", jump())
+                        };
+                        view! {
+                            <HistoryTable rows=page_data.rows delete=delete/>
+                            <div class="flex flex-wrap items-center justify-between gap-3">
+                                <div class="flex gap-3 text-sm">
+                                    {(page_data.page > 1).then(|| view! { <a href=link(page_data.page - 1) class="font-medium text-sky-700 hover:underline">"← Newer"</a> })}
+                                    <span class="text-slate-600">{format!("Page {}", page_data.page)}</span>
+                                    {page_data.has_more.then(|| view! { <a href=link(page_data.page + 1) class="font-medium text-sky-700 hover:underline">"Older →"</a> })}
+                                </div>
+                                <a href=export download class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-semibold hover:bg-slate-100">
+                                    "Export CSV"
+                                </a>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn HistoryTable(rows: Vec<HistoryRow>, delete: ServerAction<DeleteAnalysis>) -> impl IntoView {
+    let number = |v: Option<f64>, decimals: usize| {
+        v.map_or("—".to_string(), |v| format!("{v:.decimals$}"))
+    };
+    view! {
+        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+            <table class="w-full text-left text-sm">
+                <caption class="sr-only">"Your analyses, newest first"</caption>
+                <thead class="bg-slate-50 text-slate-600">
+                    <tr>
+                        <th scope="col" class="px-3 py-2">"Date"</th>
+                        <th scope="col" class="px-3 py-2">"Jump"</th>
+                        <th scope="col" class="px-3 py-2 text-right">"Height (cm)"</th>
+                        <th scope="col" class="px-3 py-2 text-right">"Flight (ms)"</th>
+                        <th scope="col" class="px-3 py-2 text-right">"Contact (ms)"</th>
+                        <th scope="col" class="px-3 py-2 text-right">"RSI"</th>
+                        <th scope="col" class="px-3 py-2 text-right">"Confidence"</th>
+                        <th scope="col" class="px-3 py-2"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|row| {
+                            let id = row.id.clone();
+                            let status = match row.status {
+                                crate::domain::analysis::AnalysisStatus::Done => None,
+                                other => Some(other.as_str()),
+                            };
+                            view! {
+                                <tr data-analysis=row.id.clone() class="border-t border-slate-100">
+                                    <td class="px-3 py-2 whitespace-nowrap">{format_utc(row.created_at)}</td>
+                                    <td class="px-3 py-2">{row.jump_type.title()} {status.map(|s| view! { <span class="ml-1 text-xs text-slate-500">{format!("({s})")}</span> })}</td>
+                                    <td data-column="jump_height_cm" class="px-3 py-2 text-right font-semibold">{number(row.jump_height_cm, 1)}</td>
+                                    <td class="px-3 py-2 text-right">{number(row.flight_time_ms, 0)}</td>
+                                    <td class="px-3 py-2 text-right">{number(row.contact_time_ms, 0)}</td>
+                                    <td class="px-3 py-2 text-right">{number(row.rsi, 2)}</td>
+                                    <td class="px-3 py-2 text-right">{row.confidence.map_or("—".to_string(), |c| format!("{:.0} %", c * 100.0))}</td>
+                                    <td class="px-3 py-2 whitespace-nowrap text-right">
+                                        <a href=format!("/analyses/{}", row.id) class="font-medium text-sky-700 hover:underline">"View"</a>
+                                        <button
+                                            type="button"
+                                            on:click=move |_| {
+                                                let sure = window()
+                                                    .confirm_with_message("Delete this analysis and its video? This cannot be undone.")
+                                                    .unwrap_or(false);
+                                                if sure {
+                                                    delete.dispatch(DeleteAnalysis { id: id.clone() });
+                                                }
+                                            }
+                                            class="ml-3 text-red-700 hover:underline"
+                                        >
+                                            "Delete"
+                                        </button>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
