@@ -22,6 +22,10 @@ pub enum Field {
     Video,
     JumpType,
     BodyMass,
+    Name,
+    Sex,
+    BirthYear,
+    Athlete,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]

@@ -330,13 +330,11 @@ async fn history_filters_pages_and_exports(backend: Backend) {
     assert_eq!(second["rows"].as_array().unwrap().len(), 3);
     assert_eq!(second["has_more"], false);
 
-    let csv = app
-        .get_text(&coach, &format!("/api/history.csv?jump_type=cmj"))
-        .await;
+    let csv = app.get_text(&coach, "/api/history.csv?jump_type=cmj").await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "date_utc,jump_type,status,jump_height_cm,flight_time_ms,contact_time_ms,rsi,confidence,analysis_id"
+        "date_utc,athlete,jump_type,status,jump_height_cm,flight_time_ms,contact_time_ms,rsi,confidence,analysis_id"
     );
     assert_eq!(lines.len(), 1 + 22, "22 CMJ rows");
     assert!(csv.contains(&cmj) && !csv.contains(&dj));

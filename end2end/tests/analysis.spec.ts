@@ -191,3 +191,28 @@ test("a claim link saves a guest analysis into an account on another device", as
   const response = await page.goto(page.url());
   expect(response?.status()).toBe(404);
 });
+
+test("a coach adds an athlete and analyses a jump for them", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signUp(page, uniqueEmail("coach"));
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await gotoHydrated(page, "/athletes");
+  await page.getByLabel("Name", { exact: true }).fill("Maya Lind");
+  await page.getByLabel("Body mass (kg, optional)").fill("58");
+  await page.getByLabel("Sex (optional)").selectOption("female");
+  await page.getByRole("button", { name: "Add athlete" }).click();
+  await expect(page.getByRole("list", { name: "Your athletes" }).getByRole("link", { name: "Maya Lind" })).toBeVisible();
+
+  await gotoHydrated(page, "/");
+  await page.locator("#field-video").setInputFiles(emptyRoomClip());
+  await page.getByLabel("Athlete (optional)").selectOption({ label: "Maya Lind" });
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await page.waitForURL(/\/analyses\/[0-9a-f-]{36}$/);
+  await expect(page.getByLabel("Athlete", { exact: true })).toHaveValue(/[0-9a-f-]{36}/);
+
+  await gotoHydrated(page, "/athletes");
+  await page.getByRole("link", { name: "Maya Lind" }).click();
+  await expect(page.getByRole("heading", { name: "Maya Lind" })).toBeVisible();
+  await expect(page.getByText("No jump height measured yet.")).toBeVisible();
+  expect(errors).toEqual([]);
+});

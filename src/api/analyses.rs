@@ -63,19 +63,37 @@ pub async fn redeem_claim_link(token: String) -> Result<ClaimOutcome, AppError> 
 
 /// One page of the signed-in coach's history; `jump_type` empty for all.
 #[server(endpoint = "load_history")]
-pub async fn load_history(jump_type: String, page: u32) -> Result<HistoryPage, AppError> {
+pub async fn load_history(
+    jump_type: String,
+    #[server(default)] athlete_id: String,
+    page: u32,
+) -> Result<HistoryPage, AppError> {
     use crate::{
         analysis::JumpType,
+        domain::history::HistoryFilter,
         server::{analyses::Analyses, context::with_status},
     };
+    let filter = HistoryFilter {
+        jump_type: JumpType::from_code(&jump_type),
+        athlete_id: Some(athlete_id).filter(|a| !a.is_empty()),
+    };
+    let result = async { Analyses::from_request().await?.history(&filter, page).await }.await;
+    with_status(result)
+}
+
+/// Assigns an analysis to one of the coach's athletes (`athlete_id` empty: to nobody).
+#[server(endpoint = "assign_athlete")]
+pub async fn assign_athlete(id: String, athlete_id: String) -> Result<(), AppError> {
+    use crate::server::{analyses::Analyses, context::finish};
+    let athlete = Some(athlete_id.as_str()).filter(|a| !a.is_empty());
     let result = async {
         Analyses::from_request()
             .await?
-            .history(JumpType::from_code(&jump_type), page)
+            .assign_athlete(&id, athlete)
             .await
     }
     .await;
-    with_status(result)
+    finish(result).await
 }
 
 #[server(endpoint = "upload_limits")]

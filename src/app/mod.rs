@@ -14,8 +14,9 @@ use leptos_router::{
 use auth::Auth;
 use components::header::Header;
 use pages::{
-    account::AccountPage, analysis::AnalysisPage, claim::ClaimPage, history::HistoryPage,
-    home::HomePage, not_found::NotFound, sign_in::SignInPage, sign_up::SignUpPage,
+    account::AccountPage, analysis::AnalysisPage, athlete::AthletePage, athletes::AthletesPage,
+    claim::ClaimPage, history::HistoryPage, home::HomePage, not_found::NotFound,
+    sign_in::SignInPage, sign_up::SignUpPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("analyses/:id") view=AnalysisPage ssr=SsrMode::Async/>
                     <Route path=path!("history") view=HistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("athletes") view=AthletesPage ssr=SsrMode::Async/>
+                    <Route path=path!("athletes/:id") view=AthletePage ssr=SsrMode::Async/>
                     <Route path=path!("claim/:token") view=ClaimPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

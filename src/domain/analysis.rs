@@ -88,6 +88,9 @@ pub struct AnalysisView {
     pub result: Option<Analysis>,
     /// Events that have a key frame image, in time order.
     pub key_frames: Vec<String>,
+    pub athlete_id: Option<String>,
+    /// False for a guest's analysis.
+    pub owned_by_account: bool,
 }
 
 impl AnalysisView {
@@ -121,6 +124,28 @@ pub struct UploadLimits {
 
 /// Body mass accepted for power estimates (kg).
 pub const BODY_MASS_RANGE_KG: (f64, f64) = (20.0, 250.0);
+
+/// An optional body mass as typed ("72,5" too); empty means not given.
+pub fn parse_body_mass(text: &str) -> Result<Option<f64>, crate::error::AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (low, high) = BODY_MASS_RANGE_KG;
+    text.replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|m| (low..=high).contains(m))
+        .map(Some)
+        .ok_or_else(|| {
+            crate::error::AppError::invalid(
+                crate::error::Field::BodyMass,
+                format!(
+                    "Enter body mass in kilograms, between {low:.0} and {high:.0}, or leave it empty."
+                ),
+            )
+        })
+}
 
 /// Hours or minutes left, for "deleted in …" notices.
 pub fn time_left_phrase(seconds_left: i64) -> String {

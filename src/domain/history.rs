@@ -7,9 +7,17 @@ use crate::analysis::JumpType;
 
 pub const HISTORY_PAGE_SIZE: u32 = 20;
 
+/// Which analyses a history shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistoryFilter {
+    pub jump_type: Option<JumpType>,
+    pub athlete_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryRow {
     pub id: String,
+    pub athlete_id: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     pub jump_type: JumpType,

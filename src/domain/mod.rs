@@ -1,6 +1,7 @@
 //! Rules and shared types that both the server and the browser use.
 
 pub mod analysis;
+pub mod athlete;
 pub mod email;
 pub mod history;
 pub mod password;

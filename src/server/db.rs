@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "claims",
         include_str!("../../migrations/0003_claims.sql"),
     ),
+    (
+        4,
+        "athletes",
+        include_str!("../../migrations/0004_athletes.sql"),
+    ),
 ];
 
 impl Database {

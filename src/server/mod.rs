@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod analyses;
+pub mod athletes;
 pub mod audit;
 pub mod client;
 pub mod config;

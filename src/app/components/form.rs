@@ -55,6 +55,9 @@ pub fn TextField(
     autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
+    /// May be left empty.
+    #[prop(default = false)]
+    optional: bool,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let message_id = format!("{id}-message");
@@ -68,7 +71,8 @@ pub fn TextField(
                 name=name
                 type=input_type
                 autocomplete=autocomplete
-                required
+                required=!optional
+                step=(input_type == "number").then_some("any")
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=message_id.clone()
                 class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 shadow-sm focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-200 aria-[invalid=true]:border-red-600"

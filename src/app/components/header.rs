@@ -19,6 +19,7 @@ pub fn Header() -> impl IntoView {
                             Some(user) => {
                                 view! {
                                     <a href="/history" class="hover:underline">"History"</a>
+                                    <a href="/athletes" class="hover:underline">"Athletes"</a>
                                     <a href="/account" class="hover:underline">"Account"</a>
                                     <span data-testid="current-user" class="font-medium text-slate-700">
                                         {user.email}

@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use crate::{
     analysis::{labels::event_label, Analysis},
-    api::analyses::{
-        cancel_analysis, load_analysis, poll_analysis, CreateClaimLink, DeleteAnalysis,
+    api::{
+        analyses::{
+            cancel_analysis, load_analysis, poll_analysis, AssignAthlete, CreateClaimLink,
+            DeleteAnalysis,
+        },
+        athletes::list_athletes,
     },
     app::components::{
         metric_cards::MetricCards, progress_bar::ProgressBar, trajectory_chart::TrajectoryChart,
@@ -111,6 +115,9 @@ fn AnalysisBody(analysis: AnalysisView, refresh: Callback<()>) -> impl IntoView 
             <header class="space-y-1">
                 <h1 class="text-3xl font-bold">{title}</h1>
                 {analysis.body_mass_kg.map(|kg| view! { <p class="text-slate-600">{format!("Body mass {kg:.1} kg")}</p> })}
+                {analysis.owned_by_account.then(|| view! {
+                    <AthleteAssignment id=analysis.id.clone() current=analysis.athlete_id.clone().unwrap_or_default()/>
+                })}
             </header>
             {expiry}
             {content}
@@ -234,6 +241,47 @@ fn Results(analysis: AnalysisView, result: Analysis) -> impl IntoView {
                 {format!("Events: {}.", r.events.iter().map(|e| format!("{} {:.3} s", event_label(&e.name), e.time_s)).collect::<Vec<_>>().join(", "))}
             </p>
         </section>
+    }
+}
+
+/// Which of the coach's athletes jumped; changing it saves at once.
+#[component]
+fn AthleteAssignment(id: String, current: String) -> impl IntoView {
+    let athletes = Resource::new(|| (), |_| list_athletes());
+    let assign = ServerAction::<AssignAthlete>::new();
+    let id = StoredValue::new(id);
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let list = athletes.get().and_then(Result::ok).unwrap_or_default();
+                let current = current.clone();
+                (!list.is_empty()).then(|| view! {
+                    <div class="flex flex-wrap items-center gap-2 text-sm">
+                        <label for="assign-athlete" class="font-medium">"Athlete"</label>
+                        <select
+                            id="assign-athlete"
+                            on:change=move |ev| {
+                                assign.dispatch(AssignAthlete { id: id.get_value(), athlete_id: event_target_value(&ev) });
+                            }
+                            class="rounded-md border border-slate-300 bg-white px-2 py-1"
+                        >
+                            <option value="" selected=current.is_empty()>"Nobody in particular"</option>
+                            {list.into_iter().map(|a| {
+                                let selected = a.id == current;
+                                view! { <option value=a.id selected=selected>{a.name}</option> }
+                            }).collect_view()}
+                        </select>
+                        <span role="status" class="text-slate-600">
+                            {move || match assign.value().get() {
+                                Some(Ok(())) => "Saved".to_string(),
+                                Some(Err(e)) => e.to_string(),
+                                None => String::new(),
+                            }}
+                        </span>
+                    </div>
+                })
+            }}
+        </Transition>
     }
 }
 

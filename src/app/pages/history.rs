@@ -3,11 +3,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use std::collections::HashMap;
 
 use crate::{
     analysis::JumpType,
-    api::analyses::{load_history, DeleteAnalysis},
+    api::{
+        analyses::{load_history, DeleteAnalysis},
+        athletes::list_athletes,
+    },
     domain::history::{format_utc, HistoryRow},
     error::AppError,
 };
@@ -30,11 +34,35 @@ pub fn HistoryPage() -> impl IntoView {
             .get("claimed")
             .and_then(|n| n.parse::<u32>().ok())
     };
+    let athlete = move || query.read().get("athlete").unwrap_or_default();
     let delete = ServerAction::<DeleteAnalysis>::new();
     let history = Resource::new(
-        move || (jump(), page(), delete.version().get()),
-        |(jump, page, _)| load_history(jump, page),
+        move || (jump(), athlete(), page(), delete.version().get()),
+        |(jump, athlete, page, _)| load_history(jump, athlete, page),
     );
+    let athletes = Resource::new(|| (), |_| list_athletes());
+    let athlete_names = move || -> HashMap<String, String> {
+        athletes
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect()
+    };
+    let navigate = use_navigate();
+    let choose_athlete = move |ev: leptos::ev::Event| {
+        let chosen = event_target_value(&ev);
+        let mut href = String::from("/history");
+        let mut sep = '?';
+        for (key, value) in [("jump", jump()), ("athlete", chosen)] {
+            if !value.is_empty() {
+                href.push_str(&format!("{sep}{key}={value}"));
+                sep = '&';
+            }
+        }
+        navigate(&href, Default::default());
+    };
 
     view! {
         <Title text="History — Airtime"/>
@@ -63,6 +91,23 @@ pub fn HistoryPage() -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
+            <Transition fallback=|| ()>
+                {move || {
+                    let list = athletes.get().and_then(Result::ok).unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <div class="flex items-center gap-2 text-sm">
+                            <label for="athlete-filter" class="font-medium">"Athlete"</label>
+                            <select id="athlete-filter" on:change=choose_athlete.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1">
+                                <option value="" selected=athlete().is_empty()>"All athletes"</option>
+                                {list.into_iter().map(|a| {
+                                    let selected = athlete() == a.id;
+                                    view! { <option value=a.id selected=selected>{a.name}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                    })
+                }}
+            </Transition>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || history.get().map(|loaded| match loaded {
                     Err(AppError::SignInRequired) => view! {
@@ -88,13 +133,17 @@ pub fn HistoryPage() -> impl IntoView {
                             }
                             href
                         };
-                        let export = if jump().is_empty() {
-                            "/api/history.csv".to_string()
-                        } else {
-                            format!("/api/history.csv?jump_type={}", jump())
+                        let chosen_athlete = athlete();
+                        let export = format!("/api/history.csv?jump_type={}&athlete_id={}", jump(), chosen_athlete);
+                        let link = move |p: u32| {
+                            let mut href = link(p);
+                            if !chosen_athlete.is_empty() {
+                                href.push_str(&format!("&athlete={chosen_athlete}"));
+                            }
+                            href
                         };
                         view! {
-                            <HistoryTable rows=page_data.rows delete=delete/>
+                            <HistoryTable rows=page_data.rows names=athlete_names() delete=delete/>
                             <div class="flex flex-wrap items-center justify-between gap-3">
                                 <div class="flex gap-3 text-sm">
                                     {(page_data.page > 1).then(|| view! { <a href=link(page_data.page - 1) class="font-medium text-sky-700 hover:underline">"← Newer"</a> })}
@@ -115,7 +164,11 @@ pub fn HistoryPage() -> impl IntoView {
 }
 
 #[component]
-fn HistoryTable(rows: Vec<HistoryRow>, delete: ServerAction<DeleteAnalysis>) -> impl IntoView {
+fn HistoryTable(
+    rows: Vec<HistoryRow>,
+    names: HashMap<String, String>,
+    delete: ServerAction<DeleteAnalysis>,
+) -> impl IntoView {
     let number = |v: Option<f64>, decimals: usize| {
         v.map_or("—".to_string(), |v| format!("{v:.decimals$}"))
     };
@@ -126,6 +179,7 @@ fn HistoryTable(rows: Vec<HistoryRow>, delete: ServerAction<DeleteAnalysis>) -> 
                 <thead class="bg-slate-50 text-slate-600">
                     <tr>
                         <th scope="col" class="px-3 py-2">"Date"</th>
+                        <th scope="col" class="px-3 py-2">"Athlete"</th>
                         <th scope="col" class="px-3 py-2">"Jump"</th>
                         <th scope="col" class="px-3 py-2 text-right">"Height (cm)"</th>
                         <th scope="col" class="px-3 py-2 text-right">"Flight (ms)"</th>
@@ -140,6 +194,7 @@ fn HistoryTable(rows: Vec<HistoryRow>, delete: ServerAction<DeleteAnalysis>) -> 
                         .into_iter()
                         .map(|row| {
                             let id = row.id.clone();
+                            let athlete = row.athlete_id.as_ref().and_then(|a| names.get(a)).cloned().unwrap_or_default();
                             let status = match row.status {
                                 crate::domain::analysis::AnalysisStatus::Done => None,
                                 other => Some(other.as_str()),
@@ -147,6 +202,7 @@ fn HistoryTable(rows: Vec<HistoryRow>, delete: ServerAction<DeleteAnalysis>) -> 
                             view! {
                                 <tr data-analysis=row.id.clone() class="border-t border-slate-100">
                                     <td class="px-3 py-2 whitespace-nowrap">{format_utc(row.created_at)}</td>
+                                    <td class="px-3 py-2">{athlete}</td>
                                     <td class="px-3 py-2">{row.jump_type.title()} {status.map(|s| view! { <span class="ml-1 text-xs text-slate-500">{format!("({s})")}</span> })}</td>
                                     <td data-column="jump_height_cm" class="px-3 py-2 text-right font-semibold">{number(row.jump_height_cm, 1)}</td>
                                     <td class="px-3 py-2 text-right">{number(row.flight_time_ms, 0)}</td>

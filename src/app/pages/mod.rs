@@ -1,5 +1,7 @@
 pub mod account;
 pub mod analysis;
+pub mod athlete;
+pub mod athletes;
 pub mod claim;
 pub mod history;
 pub mod home;

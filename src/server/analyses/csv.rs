@@ -68,6 +68,11 @@ fn push_row(out: &mut String, cells: [&str; 5]) {
     out.push('\n');
 }
 
+/// A cell of user-typed text (an athlete's name), safe in any CSV.
+pub fn csv_cell(text: &str) -> String {
+    escape(text)
+}
+
 /// Quotes cells with separators or quotes, and defuses cells a spreadsheet would run as a formula.
 fn escape(cell: &str) -> String {
     let cell = if cell.starts_with(['=', '+', '@'])

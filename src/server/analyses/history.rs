@@ -7,12 +7,12 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{owner::Viewer, repo};
+use super::{csv::csv_cell, owner::Viewer, repo};
 use crate::{
     analysis::{Analysis, JumpType},
-    domain::history::{format_utc, HistoryPage, HistoryRow, HISTORY_PAGE_SIZE},
+    domain::history::{format_utc, HistoryFilter, HistoryPage, HistoryRow, HISTORY_PAGE_SIZE},
     error::AppError,
-    server::state::AppState,
+    server::{athletes, state::AppState},
 };
 
 /// Rows in one CSV export at most (years of testing for one coach).
@@ -21,7 +21,7 @@ const EXPORT_LIMIT: i64 = 10_000;
 pub async fn page(
     state: &AppState,
     viewer: &Viewer,
-    jump_type: Option<JumpType>,
+    filter: &HistoryFilter,
     page: u32,
 ) -> Result<HistoryPage, AppError> {
     let user_id = viewer.user_id.as_deref().ok_or(AppError::SignInRequired)?;
@@ -31,7 +31,7 @@ pub async fn page(
     let mut records = repo::list_for_user(
         &state.db,
         user_id,
-        jump_type,
+        filter,
         size + 1,
         i64::from(page - 1) * size,
     )
@@ -48,9 +48,11 @@ pub async fn page(
 #[derive(Debug, Deserialize)]
 pub struct ExportParams {
     jump_type: Option<String>,
+    athlete_id: Option<String>,
 }
 
-/// `GET /api/history.csv[?jump_type=cmj]`: the signed-in coach's history, units in the header.
+/// `GET /api/history.csv[?jump_type=cmj][&athlete_id=…]`: the signed-in coach's history (all of
+/// it, or one athlete's), units in the header.
 pub async fn export_csv(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -58,16 +60,35 @@ pub async fn export_csv(
 ) -> Result<impl IntoResponse, AppError> {
     let user_id = viewer.user_id.as_deref().ok_or(AppError::SignInRequired)?;
     let jump_type = params.jump_type.as_deref().and_then(JumpType::from_code);
-    let records = repo::list_for_user(&state.db, user_id, jump_type, EXPORT_LIMIT, 0).await?;
+    let athlete = match params.athlete_id.as_deref().filter(|a| !a.is_empty()) {
+        Some(id) => Some(
+            athletes::repo::find(&state.db, user_id, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let filter = HistoryFilter {
+        jump_type,
+        athlete_id: athlete.as_ref().map(|a| a.id.clone()),
+    };
+    let records = repo::list_for_user(&state.db, user_id, &filter, EXPORT_LIMIT, 0).await?;
     let mut csv = String::from(
-        "date_utc,jump_type,status,jump_height_cm,flight_time_ms,contact_time_ms,rsi,confidence,analysis_id\n",
+        "date_utc,athlete,jump_type,status,jump_height_cm,flight_time_ms,contact_time_ms,rsi,confidence,analysis_id\n",
     );
+    let names = athletes::repo::names(&state.db, user_id).await?;
     for row in records.iter().map(row_of) {
+        let athlete = row
+            .athlete_id
+            .as_ref()
+            .and_then(|id| names.get(id))
+            .map(|name| csv_cell(name))
+            .unwrap_or_default();
         let number = |v: Option<f64>, decimals: usize| {
             v.map(|v| format!("{v:.decimals$}")).unwrap_or_default()
         };
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{athlete},{},{},{},{},{},{},{},{}\n",
             format_utc(row.created_at),
             row.jump_type.code(),
             row.status.as_str(),
@@ -105,6 +126,7 @@ fn row_of(record: &repo::AnalysisRecord) -> HistoryRow {
     let metrics = result.as_ref().map(|r| &r.metrics);
     HistoryRow {
         id: record.id.clone(),
+        athlete_id: record.athlete_id.clone(),
         created_at: record.created_at,
         jump_type: record.jump_type,
         status: record.status,

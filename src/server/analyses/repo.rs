@@ -6,7 +6,7 @@ use sqlx::{any::AnyRow, Row};
 use super::owner::{Owner, Viewer};
 use crate::{
     analysis::{JumpType, Stage},
-    domain::analysis::AnalysisStatus,
+    domain::{analysis::AnalysisStatus, history::HistoryFilter},
     server::db::Database,
 };
 
@@ -29,11 +29,12 @@ pub struct AnalysisRecord {
     pub created_at: i64,
     pub finished_at: Option<i64>,
     pub expires_at: Option<i64>,
+    pub athlete_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, user_id, guest_id, status, jump_type, body_mass_kg, storage_prefix, \
     video_type, duration_s, stage, progress, result_json, error_message, key_frames, created_at, \
-    finished_at, expires_at";
+    finished_at, expires_at, athlete_id";
 
 impl AnalysisRecord {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -72,6 +73,7 @@ impl AnalysisRecord {
             created_at: row.try_get("created_at")?,
             finished_at: row.try_get("finished_at")?,
             expires_at: row.try_get("expires_at")?,
+            athlete_id: row.try_get("athlete_id")?,
         })
     }
 
@@ -100,6 +102,7 @@ pub struct NewAnalysis<'a> {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub job_max_attempts: i64,
+    pub athlete_id: Option<&'a str>,
 }
 
 /// The analysis and its job, together or not at all.
@@ -107,8 +110,8 @@ pub async fn insert_with_job(db: &Database, new: &NewAnalysis<'_>) -> Result<(),
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO analyses (id, user_id, guest_id, status, jump_type, body_mass_kg, \
-         storage_prefix, video_bytes, video_type, duration_s, progress, created_at, expires_at) \
-         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0, $10, $11)",
+         storage_prefix, video_bytes, video_type, duration_s, progress, created_at, expires_at, \
+         athlete_id) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0, $10, $11, $12)",
     )
     .bind(new.id.to_string())
     .bind(new.owner.user_id().map(str::to_string))
@@ -121,6 +124,7 @@ pub async fn insert_with_job(db: &Database, new: &NewAnalysis<'_>) -> Result<(),
     .bind(new.duration_s)
     .bind(new.created_at)
     .bind(new.expires_at)
+    .bind(new.athlete_id.map(str::to_string))
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -162,20 +166,21 @@ pub async fn find_visible(
     .transpose()
 }
 
-/// One page of a user's analyses, newest first, optionally of one jump type.
+/// One page of a user's analyses, newest first, narrowed by `filter`.
 pub async fn list_for_user(
     db: &Database,
     user_id: &str,
-    jump_type: Option<JumpType>,
+    filter: &HistoryFilter,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AnalysisRecord>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM analyses WHERE user_id = $1 AND ($2 = '' OR jump_type = $2) \
-         ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+         AND ($3 = '' OR athlete_id = $3) ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
     ))
     .bind(user_id.to_string())
-    .bind(jump_type.map_or("", JumpType::code))
+    .bind(filter.jump_type.map_or("", JumpType::code))
+    .bind(filter.athlete_id.clone().unwrap_or_default())
     .bind(limit)
     .bind(offset)
     .fetch_all(&db.pool)
@@ -183,6 +188,26 @@ pub async fn list_for_user(
     .iter()
     .map(AnalysisRecord::from_row)
     .collect()
+}
+
+/// Assigns (or with `None` unassigns) a user's analysis to one of their athletes; false when the
+/// analysis is not theirs. The caller checks the athlete.
+pub async fn assign_athlete(
+    db: &Database,
+    id: &str,
+    user_id: &str,
+    athlete_id: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE analyses SET athlete_id = $1 WHERE id = $2 AND user_id = $3")
+            .bind(athlete_id.map(str::to_string))
+            .bind(id.to_string())
+            .bind(user_id.to_string())
+            .execute(&db.pool)
+            .await?
+            .rows_affected()
+            > 0,
+    )
 }
 
 /// For workers: the analysis whatever its owner.

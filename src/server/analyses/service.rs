@@ -8,13 +8,14 @@ use super::{
     repo::{self, AnalysisRecord},
 };
 use crate::{
-    analysis::{Analysis, JumpType},
+    analysis::Analysis,
     domain::{
         analysis::{AnalysisProgress, AnalysisStatus, AnalysisView},
-        history::{ClaimOutcome, HistoryPage},
+        history::{ClaimOutcome, HistoryFilter, HistoryPage},
     },
-    error::AppError,
+    error::{AppError, Field},
     server::{
+        athletes,
         audit::{self, AuditEvent},
         state::AppState,
         time::unix_now,
@@ -70,6 +71,8 @@ impl Analyses {
             video_duration_s: record.duration_s,
             result,
             key_frames: record.key_frames,
+            athlete_id: record.athlete_id,
+            owned_by_account: record.user_id.is_some(),
         })
     }
 
@@ -118,10 +121,29 @@ impl Analyses {
 
     pub async fn history(
         &self,
-        jump_type: Option<JumpType>,
+        filter: &HistoryFilter,
         page: u32,
     ) -> Result<HistoryPage, AppError> {
-        history::page(&self.state, &self.viewer, jump_type, page).await
+        history::page(&self.state, &self.viewer, filter, page).await
+    }
+
+    /// Assigns one of the coach's analyses to one of their athletes (`None`: to nobody).
+    pub async fn assign_athlete(&self, id: &str, athlete_id: Option<&str>) -> Result<(), AppError> {
+        let user_id = self
+            .viewer
+            .user_id
+            .as_deref()
+            .ok_or(AppError::SignInRequired)?;
+        let record = self.find(id).await?;
+        if let Some(athlete_id) = athlete_id {
+            athletes::repo::find(&self.state.db, user_id, athlete_id)
+                .await?
+                .ok_or_else(|| AppError::invalid(Field::Athlete, "Choose one of your athletes."))?;
+        }
+        if !repo::assign_athlete(&self.state.db, &record.id, user_id, athlete_id).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
     }
 
     /// Deletes the analysis, its video and key frames.

@@ -26,9 +26,13 @@ use crate::{
         video::{self, VideoError, VideoInfo, VideoLimits},
         JumpType,
     },
-    domain::analysis::{UploadAccepted, BODY_MASS_RANGE_KG},
+    domain::{
+        analysis::{parse_body_mass, UploadAccepted},
+        athlete::Athlete,
+    },
     error::{AppError, Field},
     server::{
+        athletes,
         audit::{self, AuditEvent},
         state::AppState,
         storage::TempFile,
@@ -40,6 +44,8 @@ use crate::{
 pub struct UploadParams {
     jump_type: Option<String>,
     body_mass_kg: Option<String>,
+    /// One of the signed-in coach's athletes.
+    athlete_id: Option<String>,
 }
 
 pub async fn upload(
@@ -50,8 +56,11 @@ pub async fn upload(
     body: Body,
 ) -> Result<impl IntoResponse, AppError> {
     let started = Instant::now();
-    let (jump_type, body_mass_kg) = validate_params(&params)?;
+    let (jump_type, mut body_mass_kg) = validate_params(&params)?;
     let owner = viewer.owner_for_upload().await?;
+    let athlete = athlete_of(&state, &owner, params.athlete_id.as_deref()).await?;
+    // The athlete's recorded mass unless another was typed for this jump.
+    body_mass_kg = body_mass_kg.or(athlete.as_ref().and_then(|a| a.body_mass_kg));
     let client = viewer.client.clone().ok_or(AppError::Internal)?;
     check_limits(&state, &owner, &client.ip.to_string()).await?;
 
@@ -107,6 +116,7 @@ pub async fn upload(
         created_at: now,
         expires_at,
         job_max_attempts: i64::from(state.settings.job_max_attempts),
+        athlete_id: athlete.as_ref().map(|a| a.id.as_str()),
     };
     if let Err(e) = repo::insert_with_job(&state.db, &new).await {
         let _ = state.storage.delete_prefix(&prefix).await;
@@ -155,25 +165,24 @@ fn validate_params(params: &UploadParams) -> Result<(JumpType, Option<f64>), App
                 "Choose the jump type: countermovement jump, drop jump or squat jump.",
             )
         })?;
-    let body_mass_kg = match params.body_mass_kg.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => {
-            let (low, high) = BODY_MASS_RANGE_KG;
-            let mass = text
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|m| (low..=high).contains(m))
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        Field::BodyMass,
-                        format!("Enter body mass in kilograms, between {low:.0} and {high:.0}, or leave it empty."),
-                    )
-                })?;
-            Some(mass)
-        }
-    };
+    let body_mass_kg = parse_body_mass(params.body_mass_kg.as_deref().unwrap_or_default())?;
     Ok((jump_type, body_mass_kg))
+}
+
+async fn athlete_of(
+    state: &AppState,
+    owner: &Owner,
+    athlete_id: Option<&str>,
+) -> Result<Option<Athlete>, AppError> {
+    let Some(athlete_id) = athlete_id.filter(|a| !a.is_empty()) else {
+        return Ok(None);
+    };
+    let not_yours = || AppError::invalid(Field::Athlete, "Choose one of your athletes.");
+    let user_id = owner.user_id().ok_or_else(not_yours)?;
+    athletes::repo::find(&state.db, user_id, athlete_id)
+        .await?
+        .map(Some)
+        .ok_or_else(not_yours)
 }
 
 async fn check_limits(state: &AppState, owner: &Owner, ip: &str) -> Result<(), AppError> {
@@ -283,6 +292,7 @@ mod tests {
         UploadParams {
             jump_type: jump.map(str::to_string),
             body_mass_kg: mass.map(str::to_string),
+            athlete_id: None,
         }
     }
 

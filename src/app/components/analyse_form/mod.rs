@@ -10,7 +10,7 @@ use leptos_router::hooks::use_navigate;
 use super::{form::FormAlert, progress_bar::ProgressBar};
 use crate::{
     analysis::JumpType,
-    api::analyses::load_upload_limits,
+    api::{analyses::load_upload_limits, athletes::list_athletes},
     domain::analysis::UploadLimits,
     error::{AppError, Field},
 };
@@ -40,6 +40,8 @@ pub fn AnalyseForm() -> impl IntoView {
     let chosen = RwSignal::new(None::<(String, f64)>);
     let jump_type = RwSignal::new(JumpType::Cmj);
     let body_mass = RwSignal::new(String::new());
+    let athletes = Resource::new(|| (), |_| list_athletes());
+    let athlete = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let upload = RwSignal::new(Upload::Idle);
     let dragging = RwSignal::new(false);
@@ -97,6 +99,11 @@ pub fn AnalyseForm() -> impl IntoView {
             "/api/analyses?jump_type={}",
             jump_type.get_untracked().code()
         );
+        let chosen_athlete = athlete.get_untracked();
+        if !chosen_athlete.is_empty() {
+            url.push_str("&athlete_id=");
+            url.push_str(&chosen_athlete);
+        }
         let mass = body_mass.get_untracked();
         if !mass.trim().is_empty() {
             url.push_str("&body_mass_kg=");
@@ -245,6 +252,25 @@ pub fn AnalyseForm() -> impl IntoView {
                 <p id="field-jump_type-message" class="text-sm text-red-700">{move || jump_error.get()}</p>
             </fieldset>
 
+            <Transition fallback=|| ()>
+                {move || {
+                    let list = athletes.get().and_then(Result::ok).unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <div class="space-y-1">
+                            <label for="field-athlete" class="block text-sm font-medium text-slate-800">"Athlete (optional)"</label>
+                            <select
+                                id="field-athlete"
+                                on:change=move |ev| athlete.set(event_target_value(&ev))
+                                class="block w-full max-w-xs rounded-md border border-slate-300 bg-white px-3 py-2"
+                            >
+                                <option value="">"Nobody in particular"</option>
+                                {list.into_iter().map(|a| view! { <option value=a.id>{a.name}</option> }).collect_view()}
+                            </select>
+                            <p class="text-sm text-red-700">{move || field_error(Field::Athlete).get()}</p>
+                        </div>
+                    })
+                }}
+            </Transition>
             <div class="space-y-1">
                 <label for="field-body_mass_kg" class="block text-sm font-medium text-slate-800">
                     "Body mass (kg, optional)"
@@ -266,7 +292,7 @@ pub fn AnalyseForm() -> impl IntoView {
                 <p id="field-body_mass_kg-message" class="text-sm">
                     {move || match mass_error.get() {
                         Some(message) => view! { <span class="text-red-700">{message}</span> }.into_any(),
-                        None => view! { <span class="text-slate-500">"Adds a peak power estimate."</span> }.into_any(),
+                        None => view! { <span class="text-slate-500">"Adds a peak power estimate (empty: the athlete's recorded mass)."</span> }.into_any(),
                     }}
                 </p>
             </div>
