@@ -3,13 +3,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-// A freshly started release server with its own empty data directory (SQLite) per run.
+// Freshly started release servers, each with its own empty data directory (SQLite), per run.
 const port = Number(process.env.AIRTIME_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const server =
   process.env.AIRTIME_SERVER ??
   join(process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target"), "release/airtime");
-const dataDir = mkdtempSync(join(tmpdir(), "airtime-e2e-"));
+/** A second server whose guest analyses expire immediately. */
+export const expiringPort = port + 1;
 
 export default defineConfig({
   testDir: "./tests",
@@ -34,23 +35,32 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [
+    airtimeServer(port, {}),
+    // Guests' analyses expire at once here: for the "expired analyses are not claimed" test.
+    airtimeServer(expiringPort, { AIRTIME_GUEST_RETENTION_HOURS: "0" }),
+  ],
+});
+
+function airtimeServer(port: number, extraEnv: Record<string, string>) {
+  return {
     command: `${server} serve`,
     cwd: resolve(__dirname, ".."),
-    url: `${baseURL}/readyz`,
+    url: `http://127.0.0.1:${port}/readyz`,
     timeout: 60_000,
     reuseExistingServer: false,
-    stdout: "ignore",
-    stderr: "pipe",
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
     env: {
-      AIRTIME_DATA_DIR: dataDir,
+      AIRTIME_DATA_DIR: mkdtempSync(join(tmpdir(), "airtime-e2e-")),
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      // Every test signs up from 127.0.0.1; the per-IP sign-up limit is tested elsewhere.
+      // Every test signs up from 127.0.0.1; the per-IP limits are tested elsewhere.
       AIRTIME_SIGNUPS_PER_IP_PER_HOUR: "1000",
       AIRTIME_SIGNIN_FAILURES_PER_IP: "1000",
       AIRTIME_GUEST_UPLOADS_PER_IP_PER_HOUR: "1000",
       AIRTIME_POSE_MODEL: resolve(__dirname, "../data/models/pose_landmarker_lite.task"),
       LOG_FORMAT: "json",
+      ...extraEnv,
     },
-  },
-});
+  };
+}

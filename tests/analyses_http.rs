@@ -153,6 +153,36 @@ async fn uploads_over_the_size_limit_get_413(backend: Backend) {
     assert!(json["message"].as_str().unwrap().contains("1 MB"), "{json}");
     assert_eq!(app.count("analyses").await, 0);
     assert_eq!(temp_files(&app), 0);
+
+    // A body without Content-Length is counted as it streams.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..12).map(|_| Ok(vec![0u8; 100_000])).collect();
+    let response = client
+        .post(format!("{}/api/analyses?jump_type=cmj", app.base))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // An upload the client abandons halfway leaves nothing behind either.
+    use tokio::io::AsyncWriteExt;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/analyses?jump_type=cmj HTTP/1.1\r\nHost: {address}\r\nOrigin: {}\r\n\
+         Content-Type: video/mp4\r\nContent-Length: 900000\r\n\r\n",
+        app.base
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&empty_room_clip()[..2000]).await.unwrap();
+    drop(socket);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.count("analyses").await, 0);
+    assert_eq!(temp_files(&app), 0, "the partial upload was removed");
+    assert_eq!(objects_under(&app, ""), 0);
 }
 
 async fn only_the_owner_can_see_an_analysis(backend: Backend) {

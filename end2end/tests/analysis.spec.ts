@@ -216,3 +216,18 @@ test("a coach adds an athlete and analyses a jump for them", async ({ page }) =>
   await expect(page.getByText("No jump height measured yet.")).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test.describe("where guests' analyses expire at once", () => {
+  test.use({ baseURL: `http://127.0.0.1:${Number(process.env.AIRTIME_E2E_PORT ?? 3100) + 1}` });
+
+  test("an expired guest analysis is not claimed at sign-up", async ({ page }) => {
+    await analyse(page, emptyRoomClip());
+    await expect(page.getByRole("heading", { name: "Analysis not found" })).toBeVisible();
+    await signUp(page, uniqueEmail("late"));
+    await expect(page.getByTestId("current-user")).toBeVisible();
+    await expect(page).toHaveURL(/\/$/);
+    await gotoHydrated(page, "/history");
+    await expect(page.getByText("No analyses yet.")).toBeVisible();
+    await expect(page.getByTestId("claim-notice")).toHaveCount(0);
+  });
+});
