@@ -1,5 +1,5 @@
-//! The structured logs of a sign-up and a sign-in carry the domain events and request fields,
-//! and never the password or the session cookie.
+//! The structured logs of a sign-up, a sign-in and an analysis carry the domain events and
+//! request fields, and never the password, the session cookie or the uploaded file's name.
 
 mod common;
 
@@ -40,7 +40,29 @@ async fn logs_carry_events_but_no_secrets() {
     let second_cookie = session_cookie(&signed_in).unwrap();
     app.sign_in(&client, &email, "wrong-password-123").await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    // An analysis, from upload to its (expected) failure: nobody is in the clip.
+    let upload = client
+        .post(format!("{}/api/analyses?jump_type=cmj", app.base))
+        .header(
+            "content-disposition",
+            "attachment; filename=\"private-athlete-name.mp4\"",
+        )
+        .body(common::empty_room_clip())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status().as_u16(), 201);
+    let id = upload.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = std::time::Instant::now();
+    while !captured_text(&captured).contains("\"analysis_failed\"") {
+        assert!(started.elapsed().as_secs() < 60, "analysis never ended");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    let logs = captured_text(&captured);
     for line in logs.lines() {
         serde_json::from_str::<serde_json::Value>(line)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
@@ -50,12 +72,20 @@ async fn logs_carry_events_but_no_secrets() {
         "user_signed_in",
         "user_signed_out",
         "signin_failed",
+        "upload_received",
+        "analysis_started",
+        "analysis_failed",
     ] {
         assert!(logs.contains(event), "missing {event}:\n{logs}");
     }
     assert!(logs.contains("\"request_id\""), "{logs}");
     assert!(logs.contains("\"latency_ms\""), "{logs}");
     assert!(logs.contains("\"user_id\""), "{logs}");
+    assert!(logs.contains(&id), "analysis events carry the analysis id");
+    assert!(
+        !logs.contains("private-athlete-name"),
+        "uploaded file name leaked"
+    );
     assert!(!logs.contains(password), "password leaked");
     assert!(!logs.contains("wrong-password-123"), "password leaked");
     for cookie in [first_cookie, second_cookie] {
@@ -66,4 +96,8 @@ async fn logs_carry_events_but_no_secrets() {
             .trim_start_matches("airtime_session=");
         assert!(!logs.contains(value), "session cookie leaked");
     }
+}
+
+fn captured_text(captured: &Captured) -> String {
+    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
 }

@@ -147,7 +147,7 @@ test("a guest signs up and finds the analysis saved in the history", async ({ pa
   await analyse(page, emptyRoomClip());
   await expect(page.getByTestId("analysis-error")).toBeVisible({ timeout: 60_000 });
   const analysisUrl = page.url();
-  await page.getByTestId("expiry-notice").getByRole("link", { name: "Create a free account" }).click();
+  await page.getByTestId("expiry-notice").getByRole("link", { name: "Save to my account" }).click();
   await expect(page).toHaveURL(/\/signup$/);
   await expect(page.locator("body[data-hydrated=true]")).toBeAttached();
   const email = uniqueEmail("guest");

@@ -75,12 +75,14 @@ fn AnalysisBody(analysis: AnalysisView, refresh: Callback<()>) -> impl IntoView 
             <section data-testid="expiry-notice" aria-label="Keep this analysis" class="space-y-2 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
                 <p>
                     {format!("As a guest, this analysis and its video are deleted in {}. ", time_left_phrase(left))}
-                    "Save it to your account: "
-                    <a href="/signup" class="font-semibold underline">"Create a free account"</a>
-                    " or "
-                    <a href="/signin" class="font-semibold underline">"sign in"</a>
-                    " in this browser and it is kept."
+                    "Signing up (or signing in) in this browser keeps it."
                 </p>
+                <div class="flex flex-wrap items-center gap-3">
+                    <a href="/signup" class="rounded-md bg-sky-700 px-3 py-1 font-semibold text-white hover:bg-sky-800">
+                        "Save to my account"
+                    </a>
+                    <a href="/signin" class="font-semibold underline">"I have an account: sign in"</a>
+                </div>
                 <ClaimLink id=id/>
             </section>
         }
