@@ -86,6 +86,14 @@ impl AnalysisRecord {
     }
 }
 
+/// Runs an UPDATE; true when it changed a row.
+async fn changed<'q>(
+    db: &Database,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Result<bool, sqlx::Error> {
+    Ok(query.execute(&db.pool).await?.rows_affected() > 0)
+}
+
 pub fn video_key(prefix: &str) -> String {
     format!("{prefix}/video")
 }
@@ -198,16 +206,14 @@ pub async fn assign_athlete(
     user_id: &str,
     athlete_id: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    Ok(
+    changed(
+        db,
         sqlx::query("UPDATE analyses SET athlete_id = $1 WHERE id = $2 AND user_id = $3")
             .bind(athlete_id.map(str::to_string))
             .bind(id.to_string())
-            .bind(user_id.to_string())
-            .execute(&db.pool)
-            .await?
-            .rows_affected()
-            > 0,
+            .bind(user_id.to_string()),
     )
+    .await
 }
 
 /// For workers: the analysis whatever its owner.
@@ -290,16 +296,16 @@ pub async fn expired(
 }
 
 pub async fn mark_running(db: &Database, id: &str, now: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE analyses SET status = 'running', stage = 'checking', progress = 0, \
+    changed(
+        db,
+        sqlx::query(
+            "UPDATE analyses SET status = 'running', stage = 'checking', progress = 0, \
          started_at = $1 WHERE id = $2 AND status IN ('queued', 'running')",
+        )
+        .bind(now)
+        .bind(id.to_string()),
     )
-    .bind(now)
-    .bind(id.to_string())
-    .execute(&db.pool)
-    .await?
-    .rows_affected()
-        > 0)
+    .await
 }
 
 /// Records progress; false when the analysis is no longer running (cancelled or deleted).
@@ -309,16 +315,16 @@ pub async fn record_progress(
     stage: Stage,
     fraction: f64,
 ) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE analyses SET stage = $1, progress = $2 WHERE id = $3 AND status = 'running'",
+    changed(
+        db,
+        sqlx::query(
+            "UPDATE analyses SET stage = $1, progress = $2 WHERE id = $3 AND status = 'running'",
+        )
+        .bind(stage_text(stage))
+        .bind(fraction)
+        .bind(id.to_string()),
     )
-    .bind(stage_text(stage))
-    .bind(fraction)
-    .bind(id.to_string())
-    .execute(&db.pool)
-    .await?
-    .rows_affected()
-        > 0)
+    .await
 }
 
 pub async fn is_running(db: &Database, id: &str) -> Result<bool, sqlx::Error> {
@@ -339,18 +345,18 @@ pub async fn finish_done(
     key_frames: &[String],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE analyses SET status = 'done', stage = 'done', progress = 1, result_json = $1, \
+    changed(
+        db,
+        sqlx::query(
+            "UPDATE analyses SET status = 'done', stage = 'done', progress = 1, result_json = $1, \
          key_frames = $2, finished_at = $3 WHERE id = $4 AND status = 'running'",
+        )
+        .bind(result_json.to_string())
+        .bind(key_frames.join(","))
+        .bind(now)
+        .bind(id.to_string()),
     )
-    .bind(result_json.to_string())
-    .bind(key_frames.join(","))
-    .bind(now)
-    .bind(id.to_string())
-    .execute(&db.pool)
-    .await?
-    .rows_affected()
-        > 0)
+    .await
 }
 
 pub async fn finish_failed(
@@ -360,18 +366,18 @@ pub async fn finish_failed(
     message: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE analyses SET status = 'failed', error_code = $1, error_message = $2, \
+    changed(
+        db,
+        sqlx::query(
+            "UPDATE analyses SET status = 'failed', error_code = $1, error_message = $2, \
          finished_at = $3 WHERE id = $4 AND status IN ('queued', 'running')",
+        )
+        .bind(code.to_string())
+        .bind(message.to_string())
+        .bind(now)
+        .bind(id.to_string()),
     )
-    .bind(code.to_string())
-    .bind(message.to_string())
-    .bind(now)
-    .bind(id.to_string())
-    .execute(&db.pool)
-    .await?
-    .rows_affected()
-        > 0)
+    .await
 }
 
 /// Back in the queue after a failure on our side that will be retried.
