@@ -42,7 +42,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     let mut options = AnalyzeOptions::new(settings.pose_model.clone());
-    options.limits.max_duration_s = settings.max_video_seconds;
+    options.limits = settings.video_limits();
     options.athlete.body_mass_kg = args.mass_kg;
     options.athlete.athlete_height_m = args.height_m;
 

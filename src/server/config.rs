@@ -265,6 +265,14 @@ impl Settings {
         self.leptos.site_addr
     }
 
+    /// What a video may be, as configured (duration; the size and codec limits are fixed).
+    pub fn video_limits(&self) -> crate::analysis::video::VideoLimits {
+        crate::analysis::video::VideoLimits {
+            max_duration_s: self.max_video_seconds,
+            ..Default::default()
+        }
+    }
+
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_upload_mb.saturating_mul(1_000_000)
     }

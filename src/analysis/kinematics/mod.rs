@@ -51,7 +51,7 @@ pub use result::{
     event_name, round_to, Event, JumpRole, JumpSummary, KinematicsResult, Metrics, Scale,
     TrajectoryPoint, Warning, ENGINE_VERSION, METHOD_MANUAL,
 };
-pub use series::{JumpType, Options, Point, PoseFrame, PoseSeries, PoseSource};
+pub use series::{landmark, JumpType, Options, Point, PoseFrame, PoseSeries, PoseSource};
 
 /// Analyses a clip for the requested jump test.
 ///

@@ -131,8 +131,8 @@ pub struct Options {
     pub athlete_height_m: Option<f64>,
 }
 
-/// BlazePose landmark indices used by the analysis.
-pub(super) mod landmark {
+/// BlazePose landmark indices used by the analysis (and by the pose pipeline that fills them).
+pub mod landmark {
     pub const COUNT: usize = 33;
     pub const LEFT_HIP: usize = 23;
     pub const RIGHT_HIP: usize = 24;
@@ -144,6 +144,12 @@ pub(super) mod landmark {
     pub const RIGHT_HEEL: usize = 30;
     pub const LEFT_FOOT_INDEX: usize = 31;
     pub const RIGHT_FOOT_INDEX: usize = 32;
+
+    /// (heel, toe, ankle) of the left foot, then of the right.
+    pub const FEET: [(usize, usize, usize); 2] = [
+        (LEFT_HEEL, LEFT_FOOT_INDEX, LEFT_ANKLE),
+        (RIGHT_HEEL, RIGHT_FOOT_INDEX, RIGHT_ANKLE),
+    ];
 }
 
 /// A landmark the model considers visible below this probability is ignored. BlazePose

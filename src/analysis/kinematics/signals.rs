@@ -149,23 +149,11 @@ fn frame_signals(
     });
     let leg_px = leg_length(pose);
 
-    let sides = [
-        (
-            landmark::LEFT_HEEL,
-            landmark::LEFT_FOOT_INDEX,
-            landmark::LEFT_ANKLE,
-        ),
-        (
-            landmark::RIGHT_HEEL,
-            landmark::RIGHT_FOOT_INDEX,
-            landmark::RIGHT_ANKLE,
-        ),
-    ];
     let mut foot_side_y = [None, None];
     // Sole points of both feet; an ankle stands in (shifted to the sole) for a foot whose
     // heel and toe are both hidden.
     let mut soles: Vec<f64> = Vec::new();
-    for (slot, &(heel, toe, ankle)) in sides.iter().enumerate() {
+    for (slot, &(heel, toe, ankle)) in landmark::FEET.iter().enumerate() {
         let mut points: Vec<f64> = [get(heel), get(toe)]
             .iter()
             .flatten()
@@ -230,18 +218,7 @@ fn distance(a: CleanPoint, b: CleanPoint) -> f64 {
 fn learn_ankle_to_sole(frames: &[CleanFrame]) -> Option<f64> {
     let mut offsets = Vec::new();
     for pose in frames.iter().filter_map(|f| f.pose.as_ref()) {
-        for (heel, toe, ankle) in [
-            (
-                landmark::LEFT_HEEL,
-                landmark::LEFT_FOOT_INDEX,
-                landmark::LEFT_ANKLE,
-            ),
-            (
-                landmark::RIGHT_HEEL,
-                landmark::RIGHT_FOOT_INDEX,
-                landmark::RIGHT_ANKLE,
-            ),
-        ] {
+        for (heel, toe, ankle) in landmark::FEET {
             let Some(a) = pose[ankle] else { continue };
             let sole = [pose[heel], pose[toe]]
                 .iter()

@@ -85,19 +85,9 @@ pub struct Landmark {
     pub presence: f32,
 }
 
-/// Indices of the landmarks in [`PoseTracker::track`]'s output that jump analysis uses.
-pub mod index {
-    pub const LEFT_HIP: usize = 23;
-    pub const RIGHT_HIP: usize = 24;
-    pub const LEFT_KNEE: usize = 25;
-    pub const RIGHT_KNEE: usize = 26;
-    pub const LEFT_ANKLE: usize = 27;
-    pub const RIGHT_ANKLE: usize = 28;
-    pub const LEFT_HEEL: usize = 29;
-    pub const RIGHT_HEEL: usize = 30;
-    pub const LEFT_FOOT_INDEX: usize = 31;
-    pub const RIGHT_FOOT_INDEX: usize = 32;
-}
+/// Indices of the landmarks in [`PoseTracker::track`]'s output that jump analysis uses: the
+/// kinematics' own table, so the two cannot disagree.
+pub use super::kinematics::landmark as index;
 
 #[cfg(test)]
 mod tests;

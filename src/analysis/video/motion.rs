@@ -80,20 +80,23 @@ impl Gray {
 
 /// Sum of absolute differences between a `size`² block of `a` at (ax, ay) and of `b` at (bx, by).
 fn sad(a: &Gray, ax: usize, ay: usize, b: &Gray, bx: usize, by: usize, size: usize) -> u32 {
-    let mut total = 0u32;
-    for r in 0..size {
-        let ra = a.row(ax, ay + r, size);
-        let rb = b.row(bx, by + r, size);
-        total += ra
-            .iter()
-            .zip(rb)
-            .map(|(&p, &q)| u32::from(p.abs_diff(q)))
-            .sum::<u32>();
-    }
-    total
+    block_cost(a, (ax, ay), b, (bx, by), size, |d| d)
 }
 
+/// Sum of squared differences between the same blocks.
 fn ssd(a: &Gray, ax: usize, ay: usize, b: &Gray, bx: usize, by: usize, size: usize) -> u32 {
+    block_cost(a, (ax, ay), b, (bx, by), size, |d| d * d)
+}
+
+/// Sum of `cost(|p − q|)` over the pixels of two `size`² blocks.
+fn block_cost(
+    a: &Gray,
+    (ax, ay): (usize, usize),
+    b: &Gray,
+    (bx, by): (usize, usize),
+    size: usize,
+    cost: impl Fn(u32) -> u32,
+) -> u32 {
     let mut total = 0u32;
     for r in 0..size {
         let ra = a.row(ax, ay + r, size);
@@ -101,10 +104,7 @@ fn ssd(a: &Gray, ax: usize, ay: usize, b: &Gray, bx: usize, by: usize, size: usi
         total += ra
             .iter()
             .zip(rb)
-            .map(|(&p, &q)| {
-                let d = u32::from(p.abs_diff(q));
-                d * d
-            })
+            .map(|(&p, &q)| cost(u32::from(p.abs_diff(q))))
             .sum::<u32>();
     }
     total

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     analysis::{
-        video::{self, VideoError, VideoInfo, VideoLimits},
+        video::{self, VideoError, VideoInfo},
         JumpType,
     },
     domain::{
@@ -253,10 +253,7 @@ async fn receive(body: Body, temp: &TempFile, max_bytes: u64) -> Result<u64, Rec
 }
 
 async fn probe(state: &AppState, temp: &TempFile) -> Result<VideoInfo, AppError> {
-    let limits = VideoLimits {
-        max_duration_s: state.settings.max_video_seconds,
-        ..VideoLimits::default()
-    };
+    let limits = state.settings.video_limits();
     let path = temp.path().to_path_buf();
     let probed = tokio::task::spawn_blocking(move || video::probe(&path, &limits))
         .await

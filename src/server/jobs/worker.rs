@@ -15,8 +15,8 @@ use tokio::sync::{watch, Notify};
 use super::queue::{self, ClaimedJob};
 use crate::{
     analysis::{
-        analyze_traced, keyframes, video::VideoLimits, Analysis, AnalysisError, AnalyzeOptions,
-        Options, Progress, Stage,
+        analyze_traced, keyframes, Analysis, AnalysisError, AnalyzeOptions, Options, Progress,
+        Stage,
     },
     domain::analysis::AnalysisStatus,
     server::{
@@ -185,10 +185,7 @@ impl Worker {
                 body_mass_kg: record.body_mass_kg,
                 athlete_height_m: None,
             },
-            limits: VideoLimits {
-                max_duration_s: settings.max_video_seconds,
-                ..VideoLimits::default()
-            },
+            limits: settings.video_limits(),
             cancel: Some(cancel.clone()),
             ..AnalyzeOptions::new(&settings.pose_model)
         };
