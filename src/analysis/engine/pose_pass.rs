@@ -2,17 +2,19 @@
 //!
 //! The clip is read in chunks of [`CHUNK_S`]. While one thread scouts the newest chunk,
 //! another poses, densely, the older frames whose fate the scout has settled, so both
-//! cores infer at once while ffmpeg decodes ahead in its own process. Only frames not yet
+//! cores infer at once while ffmpeg decodes ahead in its own process (a reader thread
+//! queues its frames, so it is never held up by a full pipe). Only frames not yet
 //! settled are held in memory (about two chunks). Each tracker works through its frames in
 //! time order and every decision depends only on the data, so the result is the same run
 //! after run.
 
 use std::collections::VecDeque;
+use std::sync::mpsc;
 
 use super::super::kinematics::{Point, PoseFrame, PoseSeries, PoseSource};
 use super::super::pose::index::{LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP};
 use super::super::pose::{Landmark, PoseModel, PoseTracker, RgbImage};
-use super::super::video::{self, DecodeOptions, Frame, MotionEstimator, VideoInfo};
+use super::super::video::{self, DecodeOptions, Frame, MotionEstimator, VideoError, VideoInfo};
 use super::error::AnalysisError;
 use super::schedule::{BodyFix, Schedule, ScoutSample};
 
@@ -22,6 +24,8 @@ const CHUNK_S: f64 = 1.0;
 /// interest is stale by then.
 const DENSE_RETRACK_GAP: u32 = 3;
 const VISIBLE: f32 = 0.5;
+/// Decoded frames queued ahead of the posing (about 0.7 MB each at 640 px).
+const READ_AHEAD_FRAMES: usize = 32;
 
 pub struct PosePass {
     pub series: PoseSeries,
@@ -43,7 +47,31 @@ pub fn run(
     progress: &mut dyn FnMut(f64),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<PosePass, AnalysisError> {
-    let mut reader = video::decode(path, info, decode)?;
+    let reader = video::decode(path, info, decode)?;
+    // ffmpeg can only decode ahead as far as its pipe holds (64 KiB, a tenth of a frame);
+    // a thread that drains it into a queue lets it work while the models run.
+    let (ahead, frames) = mpsc::sync_channel(READ_AHEAD_FRAMES);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for frame in reader {
+                if ahead.send(frame).is_err() {
+                    break;
+                }
+            }
+        });
+        // On return `frames` is dropped first, so a reader blocked on a full queue stops.
+        pose_frames(frames, info, model, progress, cancelled)
+    })
+}
+
+fn pose_frames(
+    frames: mpsc::Receiver<Result<Frame, VideoError>>,
+    info: &VideoInfo,
+    model: &PoseModel,
+    progress: &mut dyn FnMut(f64),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<PosePass, AnalysisError> {
+    let mut reader = frames.into_iter();
     let mut motion = MotionEstimator::new();
     let mut schedule = Schedule::default();
     let mut scout = PoseTracker::new(model);

@@ -187,6 +187,9 @@ impl JumpContext<'_> {
     }
 
     /// Fraction of frames in `[t0, t1]` with a foot whose lowest foot point is on the floor.
+    /// Each height is the median of it and its neighbours: the landmark model puts a planted
+    /// foot a few centimetres above or below the floor from one frame to the next, and a
+    /// one-frame blip must not read as a hop (a real hop lifts the feet for several frames).
     pub(super) fn feet_down_fraction(&self, t0: f64, t1: f64) -> Option<f64> {
         let heights: Vec<f64> = self
             .frames
@@ -197,7 +200,31 @@ impl JumpContext<'_> {
         if heights.is_empty() {
             return None;
         }
-        let down = heights.iter().filter(|h| **h <= self.contact_m).count();
-        Some(down as f64 / heights.len() as f64)
+        Some(frames_on_floor(&heights, self.contact_m) as f64 / heights.len() as f64)
+    }
+}
+
+/// Frames whose foot height, as the median of it and its neighbours, is at most `contact_m`.
+fn frames_on_floor(heights: &[f64], contact_m: f64) -> usize {
+    (0..heights.len())
+        .filter(|&i| {
+            let mut window = heights[i.saturating_sub(1)..(i + 2).min(heights.len())].to_vec();
+            window.sort_by(f64::total_cmp);
+            // With two values (at the ends) the lower one: a hop still shows in the middle.
+            window[(window.len() - 1) / 2] <= contact_m
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frames_on_floor;
+
+    #[test]
+    fn a_one_frame_blip_is_not_a_hop_but_three_frames_up_are() {
+        let blips = [0.0, 0.03, -0.01, 0.0, 0.028, 0.0, -0.02, 0.01];
+        assert_eq!(frames_on_floor(&blips, 0.02), blips.len());
+        let hop = [0.0, 0.0, 0.05, 0.08, 0.05, 0.0, 0.0];
+        assert_eq!(frames_on_floor(&hop, 0.02), 4);
     }
 }

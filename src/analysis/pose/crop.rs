@@ -61,12 +61,21 @@ pub(crate) fn crop_into(
             let (x0, y0) = (qx >> SUBPIXEL_BITS, qy >> SUBPIXEL_BITS);
             let fx = (qx & (SUBPIXEL as i64 - 1)) as f32 / SUBPIXEL;
             let fy = (qy & (SUBPIXEL as i64 - 1)) as f32 / SUBPIXEL;
-            let (p00, p10, p01, p11) = (
-                px(x0, y0),
-                px(x0 + 1, y0),
-                px(x0, y0 + 1),
-                px(x0 + 1, y0 + 1),
-            );
+            let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                // Inside the image (almost every sample): no border handling per tap.
+                let i = ((y0 * w + x0) * 3) as usize;
+                let j = i + (w * 3) as usize;
+                let d = image.data;
+                let at = |k: usize| [d[k] as f32, d[k + 1] as f32, d[k + 2] as f32];
+                (at(i), at(i + 3), at(j), at(j + 3))
+            } else {
+                (
+                    px(x0, y0),
+                    px(x0 + 1, y0),
+                    px(x0, y0 + 1),
+                    px(x0 + 1, y0 + 1),
+                )
+            };
             let o = (row * size + col) * 3;
             for ch in 0..3 {
                 let top = p00[ch] + (p10[ch] - p00[ch]) * fx;

@@ -12,6 +12,7 @@ use super::Landmark;
 pub(crate) const INPUT_SIZE: usize = 256;
 pub(crate) const NUM_POINTS: usize = 39;
 pub(crate) const NUM_BODY_POINTS: usize = 33;
+pub(crate) const HEATMAP_SIDE: usize = 64;
 const VALUES_PER_POINT: usize = 5;
 const HEATMAP_KERNEL: usize = 7;
 const MIN_HEATMAP_CONFIDENCE: f32 = 0.5;

@@ -40,10 +40,16 @@ fn shape_of(fact: &TypedFact) -> Vec<usize> {
         .unwrap_or_default()
 }
 
-/// Loads one `.tflite` entry: normalise, parse, check the input shape, optimise.
-fn plan(bytes: &[u8], what: &str, input: [usize; 4]) -> Result<Plan, PoseError> {
+/// Loads one `.tflite` entry: normalise, parse, check the input shape, keep only the outputs
+/// with the given element counts (tract then drops the layers only the others need), optimise.
+fn plan(
+    bytes: &[u8],
+    what: &str,
+    input: [usize; 4],
+    keep_outputs: &[usize],
+) -> Result<Plan, PoseError> {
     let normalised = normalise(bytes)?;
-    let model = tract_tflite::tflite()
+    let mut model = tract_tflite::tflite()
         .model_for_read(&mut &normalised[..])
         .map_err(|e| PoseError::ModelInvalid(format!("{what}: {e:#}")))?;
     let inputs = model.input_outlets().map_err(PoseError::invalid)?;
@@ -53,6 +59,26 @@ fn plan(bytes: &[u8], what: &str, input: [usize; 4]) -> Result<Plan, PoseError> 
             "{what}: unexpected input {fact:?}"
         )));
     }
+    let mut kept = Vec::new();
+    for &len in keep_outputs {
+        let outlet = model
+            .output_outlets()
+            .map_err(PoseError::invalid)?
+            .iter()
+            .copied()
+            .find(|&o| {
+                model
+                    .outlet_fact(o)
+                    .is_ok_and(|f| shape_of(f).iter().product::<usize>() == len)
+            })
+            .ok_or_else(|| {
+                PoseError::ModelInvalid(format!("{what}: no output with {len} values"))
+            })?;
+        kept.push(outlet);
+    }
+    model
+        .select_output_outlets(&kept)
+        .map_err(PoseError::invalid)?;
     model
         .into_optimized()
         .and_then(|m| m.into_runnable())
@@ -99,17 +125,37 @@ impl PoseModel {
         let entries = asset::entries(&bytes)?;
         let d = detector::INPUT_SIZE;
         let l = landmarks::INPUT_SIZE;
-        Ok(PoseModel {
-            detector: plan(
-                asset::entry(&entries, asset::DETECTOR_ENTRY)?,
-                "detector",
-                [1, d, d, 3],
-            )?,
-            landmarks: plan(
-                asset::entry(&entries, asset::LANDMARKS_ENTRY)?,
+        let detector_bytes = asset::entry(&entries, asset::DETECTOR_ENTRY)?;
+        let landmark_bytes = asset::entry(&entries, asset::LANDMARKS_ENTRY)?;
+        // The two optimisations are independent: one per core halves the start-up.
+        let (detector, landmarks) = std::thread::scope(|s| {
+            let detector = s.spawn(|| {
+                plan(
+                    detector_bytes,
+                    "detector",
+                    [1, d, d, 3],
+                    &[detector::NUM_ANCHORS * 12, detector::NUM_ANCHORS],
+                )
+            });
+            let landmarks = plan(
+                landmark_bytes,
                 "landmark model",
                 [1, l, l, 3],
-            )?,
+                // Not the segmentation mask nor the world landmarks.
+                &[
+                    landmarks::NUM_POINTS * 5,
+                    1,
+                    landmarks::HEATMAP_SIDE * landmarks::HEATMAP_SIDE * landmarks::NUM_POINTS,
+                ],
+            );
+            (
+                detector.join().expect("detector loader panicked"),
+                landmarks,
+            )
+        });
+        Ok(PoseModel {
+            detector: detector?,
+            landmarks: landmarks?,
             anchors: detector::anchors(),
         })
     }
@@ -159,7 +205,7 @@ impl PoseModel {
         let outputs = self.run(&self.landmarks, input, size)?;
         let raw = output_with_len(&outputs, landmarks::NUM_POINTS * 5, "landmark model")?;
         let presence = output_with_len(&outputs, 1, "landmark model")?[0];
-        let hm_side = 64;
+        let hm_side = landmarks::HEATMAP_SIDE;
         let heatmap = output_with_len(
             &outputs,
             hm_side * hm_side * landmarks::NUM_POINTS,

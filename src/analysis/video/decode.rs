@@ -97,7 +97,8 @@ pub fn decode(
         }
     })?;
     let (width, height) = output_size(info, opts.target_width);
-    let mut graph = format!("{SOURCE_NAME},");
+    // showinfo checksums every frame unless told not to (a full-size pass over each frame).
+    let mut graph = format!("{SOURCE_NAME}=checksum=0,");
     if let Some(start) = opts.start_s {
         // Half a millisecond of slack: `t` is pts×time_base in double precision and a frame
         // sitting exactly on `start_s` must not be lost to rounding.
@@ -105,7 +106,9 @@ pub fn decode(
     }
     // Area averaging is the right kernel for 2-6× downscales and costs little more than
     // bilinear; autorotation is inserted by ffmpeg ahead of this graph.
-    graph.push_str(&format!("scale={width}:{height}:flags=area,{OUTPUT_NAME}"));
+    graph.push_str(&format!(
+        "scale={width}:{height}:flags=area,{OUTPUT_NAME}=checksum=0"
+    ));
 
     let mut cmd = Command::new(tool_path("ffmpeg"));
     cmd.args(["-nostdin", "-hide_banner", "-nostats", "-v", "level+info"])
