@@ -13,7 +13,7 @@ use crate::{
     server::{
         analyses::{
             claim,
-            owner::{SESSION_GUEST_ID, SESSION_PENDING_CLAIM},
+            owner::{self, SESSION_GUEST_ID, SESSION_PENDING_CLAIM},
         },
         audit::{self, AuditEvent},
         client::ClientInfo,
@@ -199,7 +199,7 @@ impl Accounts {
         // Files first: if this fails the account (and the way to retry) still exists.
         self.state
             .storage
-            .delete_prefix(&format!("users/{}", user.id))
+            .delete_prefix(&owner::user_files(&user.id))
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "could not delete an account's files");

@@ -8,6 +8,7 @@
 use blake2::{Blake2s256, Digest};
 use sqlx::Row;
 
+use super::owner::Owner;
 use crate::{
     error::AppError,
     server::{
@@ -44,7 +45,7 @@ pub async fn claim_guest_analyses(
     for row in rows {
         let id: String = row.try_get("id")?;
         let from: String = row.try_get("storage_prefix")?;
-        let to = format!("users/{user_id}/{id}");
+        let to = Owner::User(user_id.to_string()).storage_prefix(&id);
         let moved = sqlx::query(
             "UPDATE analyses SET user_id = $1, guest_id = NULL, expires_at = NULL, \
              storage_prefix = $2, moved_from = $3 WHERE id = $4 AND guest_id = $5",
@@ -96,7 +97,7 @@ pub async fn claim_with_token(
         return Err(invalid());
     };
     let id: String = row.try_get("analysis_id")?;
-    let to = format!("users/{user_id}/{id}");
+    let to = Owner::User(user_id.to_string()).storage_prefix(&id);
     let Some(row) = sqlx::query(
         "UPDATE analyses SET user_id = $1, guest_id = NULL, expires_at = NULL, \
          storage_prefix = $2, moved_from = storage_prefix \

@@ -39,10 +39,15 @@ impl Owner {
     /// Where the analysis' files live: `users/<user-id>/<id>` or `anonymous/<id>`.
     pub fn storage_prefix(&self, analysis_id: &str) -> String {
         match self {
-            Owner::User(user_id) => format!("users/{user_id}/{analysis_id}"),
+            Owner::User(user_id) => format!("{}/{analysis_id}", user_files(user_id)),
             Owner::Guest(_) => format!("anonymous/{analysis_id}"),
         }
     }
+}
+
+/// The prefix under which all of a user's files live.
+pub fn user_files(user_id: &str) -> String {
+    format!("users/{user_id}")
 }
 
 /// The requester, as an axum extractor and from inside server functions.
