@@ -33,6 +33,8 @@
 
 mod asset;
 mod crop;
+#[cfg(target_arch = "x86_64")]
+mod depthwise_avx;
 mod detector;
 mod error;
 mod landmarks;
