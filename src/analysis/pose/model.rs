@@ -48,9 +48,10 @@ fn plan(
     input: [usize; 4],
     keep_outputs: &[usize],
 ) -> Result<Plan, PoseError> {
-    let normalised = normalise(bytes)?;
+    // The rewritten flatbuffer is dropped as soon as tract has parsed it, before the
+    // optimiser makes its own copies of the weights.
     let mut model = tract_tflite::tflite()
-        .model_for_read(&mut &normalised[..])
+        .model_for_read(&mut &normalise(bytes)?[..])
         .map_err(|e| PoseError::ModelInvalid(format!("{what}: {e:#}")))?;
     let inputs = model.input_outlets().map_err(PoseError::invalid)?;
     let fact = model.outlet_fact(inputs[0]).map_err(PoseError::invalid)?;

@@ -531,7 +531,16 @@ fn build(model: &tflite::Model, rw: &Rewrite) -> Result<Vec<u8>, PoseError> {
         }
     }
 
-    let mut b = FlatBufferBuilder::with_capacity(8 << 20);
+    // Sized for everything it will hold, so it never grows: each growth copies the whole
+    // buffer and briefly holds both, which set the process's peak memory.
+    let payload: usize = extra_buffers.iter().map(|d| d.len()).sum::<usize>()
+        + buffers
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| live_buffer[i])
+            .map(|(_, buf)| buf.data().map_or(0, |d| d.len()))
+            .sum::<usize>();
+    let mut b = FlatBufferBuilder::with_capacity(payload + payload / 16 + (1 << 20));
 
     // Buffers.
     let mut buffer_offsets = Vec::with_capacity(rw.n_buffers + extra_buffers.len());
