@@ -45,7 +45,6 @@ pub fn AnalyseForm() -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let upload = RwSignal::new(Upload::Idle);
     let dragging = RwSignal::new(false);
-    let request = StoredValue::new_local(None::<web_sys::XmlHttpRequest>);
     let navigate = use_navigate();
 
     let field_error = move |field: Field| {
@@ -131,33 +130,20 @@ pub fn AnalyseForm() -> impl IntoView {
                     }
                 });
             }
-            xhr::UploadEvent::Finished(outcome) => {
-                // "Cancel upload" forgets the request before aborting it: nothing to report then.
-                let cancelled_by_user = request.with_value(Option::is_none);
-                request.set_value(None);
-                match outcome {
-                    Ok(accepted) => navigate(&accepted.url, Default::default()),
-                    Err(_) if cancelled_by_user => upload.set(Upload::Idle),
-                    Err(e) => {
-                        upload.set(Upload::Idle);
-                        error.set(Some(e));
-                    }
-                }
-            }
-        });
-        match sent {
-            Ok(xhr) => request.set_value(Some(xhr)),
-            Err(e) => {
+            xhr::UploadEvent::Finished(Ok(accepted)) => navigate(&accepted.url, Default::default()),
+            xhr::UploadEvent::Finished(Err(e)) => {
                 upload.set(Upload::Idle);
                 error.set(Some(e));
             }
+            xhr::UploadEvent::Cancelled => upload.set(Upload::Idle),
+        });
+        if let Err(e) = sent {
+            upload.set(Upload::Idle);
+            error.set(Some(e));
         }
     };
     let cancel_upload = move |_| {
-        if let Some(xhr) = request.with_value(|r| r.clone()) {
-            request.set_value(None);
-            let _ = xhr.abort();
-        }
+        xhr::cancel();
         upload.set(Upload::Idle);
     };
 

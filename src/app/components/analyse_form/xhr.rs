@@ -1,9 +1,18 @@
 //! Sends a file with XMLHttpRequest: unlike `fetch`, it reports upload progress.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{ProgressEvent, XmlHttpRequest};
 
 use crate::{domain::analysis::UploadAccepted, error::AppError};
+
+thread_local! {
+    /// The page's upload in flight. It lives here, not in a `StoredValue<_, LocalStorage>` of
+    /// the form: the server renders the form too, may drop its values on another thread, and
+    /// a local value dropped there panics (leptos-rs/leptos#4746). The browser has one thread.
+    static IN_FLIGHT: RefCell<Option<XmlHttpRequest>> = const { RefCell::new(None) };
+}
 
 pub enum UploadEvent {
     /// Bytes sent so far and in all.
@@ -12,14 +21,17 @@ pub enum UploadEvent {
         total: f64,
     },
     Finished(Result<UploadAccepted, AppError>),
+    /// Stopped by [`cancel`]: nothing to report.
+    Cancelled,
 }
 
-/// Starts the upload; `on_event` hears progress and then exactly one `Finished`.
+/// Starts the upload; `on_event` hears progress and then exactly one `Finished` or
+/// `Cancelled`.
 pub fn send(
     url: &str,
     file: &web_sys::File,
     on_event: impl Fn(UploadEvent) + 'static,
-) -> Result<XmlHttpRequest, AppError> {
+) -> Result<(), AppError> {
     let xhr = XmlHttpRequest::new().map_err(|_| AppError::Unreachable)?;
     xhr.open_with_async("POST", url, true)
         .map_err(|_| AppError::BadRequest)?;
@@ -47,7 +59,13 @@ pub fn send(
         let on_event = on_event.clone();
         let xhr = xhr.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            on_event(UploadEvent::Finished(outcome(&xhr, &e.type_())));
+            // `cancel` takes the request out of flight before aborting it.
+            let cancelled = IN_FLIGHT.take().is_none();
+            on_event(if cancelled {
+                UploadEvent::Cancelled
+            } else {
+                UploadEvent::Finished(outcome(&xhr, &e.type_()))
+            });
         })
     };
     let upload = xhr.upload().map_err(|_| AppError::Unreachable)?;
@@ -61,7 +79,15 @@ pub fn send(
 
     xhr.send_with_opt_blob(Some(file))
         .map_err(|_| AppError::Unreachable)?;
-    Ok(xhr)
+    IN_FLIGHT.set(Some(xhr));
+    Ok(())
+}
+
+/// Stops the upload in flight, if there is one.
+pub fn cancel() {
+    if let Some(xhr) = IN_FLIGHT.take() {
+        let _ = xhr.abort();
+    }
 }
 
 fn outcome(xhr: &XmlHttpRequest, event: &str) -> Result<UploadAccepted, AppError> {
