@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn integer_interpolation_equals_the_float_formula() {
-        // A 2×1 image sampled at every 1/32 step between its pixels, for many pixel pairs.
+        // A 2×2 image sampled at every 1/32 step between its pixels, for several pixel sets.
         for (a, b, c, d) in [
             (0u8, 255u8, 17u8, 200u8),
             (255, 0, 0, 255),
