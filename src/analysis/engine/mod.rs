@@ -1,6 +1,7 @@
 //! Runs one analysis: probe → (model loads meanwhile) → decode + pose → kinematics.
 
 mod error;
+mod heap;
 pub mod keyframes;
 mod model_cache;
 mod options;

@@ -20,6 +20,8 @@ pub fn get(path: &Path) -> Result<Arc<PoseModel>, PoseError> {
         }
     }
     let model = Arc::new(PoseModel::load(path)?);
+    // Loading peaks at three times the model's size in temporaries.
+    super::heap::release_free_pages();
     *slot = Some((path.to_path_buf(), Arc::clone(&model)));
     Ok(model)
 }

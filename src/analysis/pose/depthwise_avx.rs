@@ -50,58 +50,83 @@ unsafe fn depthwise_c_f32(
     in_stride: isize,
     out_stride: isize,
 ) {
-    use std::arch::x86_64::*;
-    const LANES: usize = 8;
-    const BLOCK: usize = 4 * LANES;
-    let taps = tap_indices.len().min(offsets.len());
+    let taps = Taps {
+        kernel,
+        indices: tap_indices,
+        offsets,
+        k_stride,
+    };
     for i in 0..len as isize {
         // SAFETY (whole body): the caller guarantees every address formed below is in bounds.
         unsafe {
             let iptr = input.offset(i * in_stride);
             let optr = output.offset(i * out_stride);
             let mut c = 0usize;
-            while c + BLOCK <= channels {
-                let mut acc = [
-                    _mm256_loadu_ps(bias.add(c)),
-                    _mm256_loadu_ps(bias.add(c + LANES)),
-                    _mm256_loadu_ps(bias.add(c + 2 * LANES)),
-                    _mm256_loadu_ps(bias.add(c + 3 * LANES)),
-                ];
-                for t in 0..taps {
-                    let k = kernel.add(tap_indices[t] * k_stride + c);
-                    let x = iptr.offset(offsets[t]).add(c);
-                    for (j, a) in acc.iter_mut().enumerate() {
-                        let product = _mm256_mul_ps(
-                            _mm256_loadu_ps(k.add(j * LANES)),
-                            _mm256_loadu_ps(x.add(j * LANES)),
-                        );
-                        *a = _mm256_add_ps(*a, product);
-                    }
-                }
-                for (j, a) in acc.iter().enumerate() {
-                    _mm256_storeu_ps(optr.add(c + j * LANES), *a);
-                }
-                c += BLOCK;
+            while c + 4 * LANES <= channels {
+                block::<4>(&taps, iptr, optr, bias, c);
+                c += 4 * LANES;
             }
             while c + LANES <= channels {
-                let mut acc = _mm256_loadu_ps(bias.add(c));
-                for t in 0..taps {
-                    let k = _mm256_loadu_ps(kernel.add(tap_indices[t] * k_stride + c));
-                    let x = _mm256_loadu_ps(iptr.offset(offsets[t]).add(c));
-                    acc = _mm256_add_ps(acc, _mm256_mul_ps(k, x));
-                }
-                _mm256_storeu_ps(optr.add(c), acc);
+                block::<1>(&taps, iptr, optr, bias, c);
                 c += LANES;
             }
             while c < channels {
                 let mut sum = *bias.add(c);
-                for t in 0..taps {
-                    sum += *kernel.add(tap_indices[t] * k_stride + c)
-                        * *iptr.offset(offsets[t]).add(c);
+                for (&kix, &off) in taps.indices.iter().zip(taps.offsets) {
+                    sum += *kernel.add(kix * k_stride + c) * *iptr.offset(off).add(c);
                 }
                 *optr.add(c) = sum;
                 c += 1;
             }
+        }
+    }
+}
+
+const LANES: usize = 8;
+
+/// The kernel's taps: weight row `indices[t]` (rows `k_stride` apart) meets the input at
+/// `offsets[t]` from the position.
+struct Taps<'a> {
+    kernel: *const f32,
+    indices: &'a [usize],
+    offsets: &'a [isize],
+    k_stride: usize,
+}
+
+/// Channels `c..c + N * LANES` of one output position, with `N` accumulators kept in
+/// registers across the taps.
+///
+/// # Safety
+/// As for [`depthwise_c_f32`], for these channels of the position at `iptr` / `optr`.
+#[target_feature(enable = "avx")]
+#[inline]
+unsafe fn block<const N: usize>(
+    taps: &Taps<'_>,
+    iptr: *const f32,
+    optr: *mut f32,
+    bias: *const f32,
+    c: usize,
+) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees every address formed below is in bounds.
+    unsafe {
+        let mut acc = [_mm256_setzero_ps(); N];
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = _mm256_loadu_ps(bias.add(c + j * LANES));
+        }
+        for (&kix, &off) in taps.indices.iter().zip(taps.offsets) {
+            let k = taps.kernel.add(kix * taps.k_stride + c);
+            let x = iptr.offset(off).add(c);
+            for (j, a) in acc.iter_mut().enumerate() {
+                let product = _mm256_mul_ps(
+                    _mm256_loadu_ps(k.add(j * LANES)),
+                    _mm256_loadu_ps(x.add(j * LANES)),
+                );
+                *a = _mm256_add_ps(*a, product);
+            }
+        }
+        for (j, a) in acc.iter().enumerate() {
+            _mm256_storeu_ps(optr.add(c + j * LANES), *a);
         }
     }
 }
