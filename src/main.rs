@@ -11,6 +11,7 @@ Usage: airtime [serve]
   analyze  Measure the jump in a video and print a summary or the JSON result.";
 
 fn main() -> ExitCode {
+    airtime::analysis::use_one_arena();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),

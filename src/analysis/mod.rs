@@ -19,7 +19,9 @@ pub mod pose;
 pub mod video;
 
 #[cfg(feature = "ssr")]
-pub use engine::{analyze, analyze_traced, keyframes, AnalysisError, AnalyzeOptions, Traced};
+pub use engine::{
+    analyze, analyze_traced, keyframes, use_one_arena, AnalysisError, AnalyzeOptions, Traced,
+};
 pub use kinematics::{JumpType, Options};
 pub use progress::{Progress, Stage};
 pub use report::{Analysis, Timings, VideoSummary};

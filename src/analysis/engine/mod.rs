@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use error::AnalysisError;
+pub use heap::use_one_arena;
 pub use options::AnalyzeOptions;
 
 use super::kinematics::{self, JumpType, PoseSeries};

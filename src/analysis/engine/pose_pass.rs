@@ -3,7 +3,7 @@
 //! Three stages run at once, connected by bounded queues: ffmpeg decodes in its own process
 //! (a reader thread drains its pipe, so it is never held up by a full pipe), this thread
 //! estimates camera motion and scouts every frame as it arrives, and a dense worker poses,
-//! in time order, the frames whose fate the scout has settled. Only frames not yet settled
+//! in time order, the frames the scout has found to need it. Only frames not yet decided
 //! and those queued for the dense worker are held in memory. Each tracker works through its
 //! frames in time order and every decision depends only on the data (never on which thread
 //! got there first), so the result is the same run after run.
@@ -28,11 +28,12 @@ const DENSE_RETRACK_GAP: u32 = 3;
 const VISIBLE: f32 = 0.5;
 /// Decoded frames queued ahead of the scout (about 0.7 MB each at 640 px): lets ffmpeg
 /// decode on a core the models leave idle.
-const READ_AHEAD_FRAMES: usize = 8;
-/// Settled frames queued for the dense worker: lets the scout run ahead through a jump,
-/// where the dense worker has four frames to pose for each scout frame. Both queues trade
-/// memory for speed: 32 and 24 frames were up to 10 % faster and took 25 MB more.
-const DENSE_QUEUE_FRAMES: usize = 8;
+const READ_AHEAD_FRAMES: usize = 4;
+/// Frames queued for the dense worker: lets the scout run ahead through a jump, where the
+/// dense worker has four frames to pose for each scout frame. Both queues trade memory for
+/// speed, but beyond 4 frames each no gain stood out of the noise (8, 16 and 32 measured),
+/// while every 8 frames took 5 MB more.
+const DENSE_QUEUE_FRAMES: usize = 4;
 
 pub struct PosePass {
     pub series: PoseSeries,
@@ -89,7 +90,7 @@ pub fn run(
 }
 
 /// Estimates camera motion on every frame, poses the scout frames and hands each frame,
-/// once settled, to the dense worker when it needs posing. Returns the scout's poses.
+/// once decided, to the dense worker when it needs posing. Returns the scout's poses.
 fn scout_frames(
     frames: mpsc::Receiver<Result<Frame, VideoError>>,
     to_dense: mpsc::SyncSender<Held>,
@@ -131,11 +132,9 @@ fn scout_frames(
                 body: body_fix(&pf),
             });
             posed.push(pf);
-            held.push_back(held_frame);
-            release_settled(&mut held, &schedule, schedule.settled_until(), &to_dense)?;
-        } else {
-            held.push_back(held_frame);
         }
+        held.push_back(held_frame);
+        release_decided(&mut held, &schedule, schedule.settled_until(), &to_dense)?;
         if time_s >= chunk_end {
             chunk_end += CHUNK_S;
             chunk_box = latest_box;
@@ -146,7 +145,7 @@ fn scout_frames(
         }
     }
     // No scout sample can come any more: everything still held is settled.
-    release_settled(&mut held, &schedule, f64::INFINITY, &to_dense)?;
+    release_decided(&mut held, &schedule, f64::INFINITY, &to_dense)?;
 
     Ok(PosePass {
         series: PoseSeries {
@@ -160,17 +159,23 @@ fn scout_frames(
     })
 }
 
-/// Hands the held frames up to `settled` that need dense posing to the dense worker and
-/// drops the rest.
-fn release_settled(
+/// Hands the held frames that need dense posing to the dense worker, in time order, and
+/// drops those that do not. A frame is decided once it is settled, or as soon as a marked
+/// movement covers it (marks are never taken back), so through a jump frames go straight
+/// on instead of waiting for the scout to pass them.
+fn release_decided(
     held: &mut VecDeque<Held>,
     schedule: &Schedule,
     settled: f64,
     to_dense: &mpsc::SyncSender<Held>,
 ) -> Result<(), AnalysisError> {
-    while held.front().is_some_and(|h| h.frame.pts_s <= settled) {
+    while let Some(front) = held.front() {
+        let dense = schedule.needs_dense(front.frame.pts_s);
+        if !dense && front.frame.pts_s > settled {
+            break;
+        }
         let h = held.pop_front().expect("checked above");
-        if !h.posed && schedule.needs_dense(h.frame.pts_s) && to_dense.send(h).is_err() {
+        if dense && !h.posed && to_dense.send(h).is_err() {
             // The dense worker stopped on an error, which `run` reports.
             return Err(AnalysisError::Cancelled);
         }
