@@ -155,6 +155,7 @@ fn scout_frames(
             source: PoseSource::BlazePose,
         },
         frames_decoded,
+        // Counted in `run`, once the dense worker's frames are in.
         frames_posed: 0,
     })
 }
