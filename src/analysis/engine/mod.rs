@@ -103,7 +103,7 @@ pub fn analyze_traced(
             analysed_width: pass.series.image_width,
             analysed_height: pass.series.image_height,
             frames_decoded: pass.frames_decoded,
-            frames_posed: pass.frames_posed,
+            frames_posed: pass.series.frames.len() as u32,
             variable_frame_rate: info.variable_frame_rate,
         },
         timings: Timings {

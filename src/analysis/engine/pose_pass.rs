@@ -38,7 +38,6 @@ const DENSE_QUEUE_FRAMES: usize = 4;
 pub struct PosePass {
     pub series: PoseSeries,
     pub frames_decoded: u32,
-    pub frames_posed: u32,
 }
 
 struct Held {
@@ -84,7 +83,6 @@ pub fn run(
         };
         scouted.series.frames.extend(dense);
         scouted.series.frames.sort_by_key(|f| f.frame);
-        scouted.frames_posed = scouted.series.frames.len() as u32;
         Ok(scouted)
     })
 }
@@ -155,8 +153,6 @@ fn scout_frames(
             source: PoseSource::BlazePose,
         },
         frames_decoded,
-        // Counted in `run`, once the dense worker's frames are in.
-        frames_posed: 0,
     })
 }
 
