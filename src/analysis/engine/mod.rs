@@ -52,22 +52,27 @@ pub fn analyze_traced(
         fraction: 0.0,
     });
 
-    // The model loads (~0.2 s, once per process) while ffprobe reads the file.
-    let ((info, probe_time), (model, load_time)) = std::thread::scope(|s| {
+    // The model loads (~0.3 s, once per process) while ffprobe reads the file and ffmpeg
+    // starts decoding (its start-up alone takes ~0.1 s).
+    let ((info, probe_time), reader, (model, load_time)) = std::thread::scope(|s| {
         let loader = s.spawn(|| timed(|| model_cache::get(&options.pose_model)));
-        let probed = timed(|| video::probe(path, &options.limits));
-        (probed, loader.join().expect("model loader panicked"))
+        let (info, probe_time) = timed(|| video::probe(path, &options.limits));
+        let reader = info
+            .as_ref()
+            .ok()
+            .map(|info| video::decode(path, info, &decode_options(info, options)));
+        let loaded = loader.join().expect("model loader panicked");
+        ((info, probe_time), reader, loaded)
     });
     // A bad file is reported before a setup problem: it is what the user can fix.
     let info = info?;
+    let reader = reader.expect("decoding starts once the probe succeeds")?;
     let model = model?;
 
-    let decode = decode_options(&info, options);
     let pose_started = Instant::now();
     let pass = pose_pass::run(
-        path,
+        reader,
         &info,
-        &decode,
         &model,
         &mut |f| {
             progress(Progress {

@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use super::super::kinematics::{Point, PoseFrame, PoseSeries, PoseSource};
 use super::super::pose::index::{LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP};
 use super::super::pose::{Landmark, PoseModel, PoseTracker, RgbImage};
-use super::super::video::{self, DecodeOptions, Frame, MotionEstimator, VideoError, VideoInfo};
+use super::super::video::{Frame, FrameReader, MotionEstimator, VideoError, VideoInfo};
 use super::error::AnalysisError;
 use super::schedule::{BodyFix, Schedule, ScoutSample};
 
@@ -47,14 +47,12 @@ struct Held {
 }
 
 pub fn run(
-    path: &std::path::Path,
+    reader: FrameReader,
     info: &VideoInfo,
-    decode: &DecodeOptions,
     model: &PoseModel,
     progress: &mut dyn FnMut(f64),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<PosePass, AnalysisError> {
-    let reader = video::decode(path, info, decode)?;
     // ffmpeg can only decode ahead as far as its pipe holds (64 KiB, a tenth of a frame);
     // a thread that drains it into a queue lets it work while the models run.
     let (ahead, frames) = mpsc::sync_channel(READ_AHEAD_FRAMES);
