@@ -58,7 +58,7 @@ pub(crate) fn crop_into(
     let d = image.data;
     assert!(
         d.len() >= (w * h * 3) as usize,
-        "image smaller than its size"
+        "pixel buffer shorter than width × height × 3"
     );
     for (row, out_row) in out.chunks_exact_mut(size * 3).enumerate() {
         for (col, o) in out_row.chunks_exact_mut(3).enumerate() {
