@@ -40,10 +40,11 @@ pub struct PosePass {
     pub frames_decoded: u32,
 }
 
+/// A decoded frame the scout did not pose, held until it is known whether the dense worker
+/// needs it.
 struct Held {
     frame: Frame,
     shift: (f32, f32),
-    posed: bool,
 }
 
 pub fn run(
@@ -112,14 +113,10 @@ fn scout_frames(
         frames_decoded += 1;
         let shift = motion.push(&frame, chunk_box);
         let time_s = frame.pts_s;
-        let mut held_frame = Held {
-            frame,
-            shift,
-            posed: false,
-        };
+        let held_frame = Held { frame, shift };
         if schedule.take_scout(time_s) {
+            // A scout frame is done with once posed: holding it would only keep its pixels.
             let pf = pose_frame(&mut scout, &held_frame)?;
-            held_frame.posed = true;
             if let Some(lm) = &pf.landmarks {
                 latest_box = bounding_box(lm);
             }
@@ -128,8 +125,9 @@ fn scout_frames(
                 body: body_fix(&pf),
             });
             posed.push(pf);
+        } else {
+            held.push_back(held_frame);
         }
-        held.push_back(held_frame);
         release_decided(&mut held, &schedule, schedule.settled_until(), &to_dense)?;
         if time_s >= chunk_end {
             chunk_end += CHUNK_S;
@@ -170,7 +168,7 @@ fn release_decided(
             break;
         }
         let h = held.pop_front().expect("checked above");
-        if dense && !h.posed && to_dense.send(h).is_err() {
+        if dense && to_dense.send(h).is_err() {
             // The dense worker stopped on an error, which `run` reports.
             return Err(AnalysisError::Cancelled);
         }
