@@ -52,7 +52,7 @@ pub fn analyze_traced(
         fraction: 0.0,
     });
 
-    // The model loads (~0.3 s, once per process) while ffprobe reads the file and ffmpeg
+    // The model loads (~0.15 s, once per process) while ffprobe reads the file and ffmpeg
     // starts decoding (its start-up alone takes ~0.1 s).
     let ((info, probe_time), reader, (model, load_time)) = std::thread::scope(|s| {
         let loader = s.spawn(|| timed(|| model_cache::get(&options.pose_model)));

@@ -1,4 +1,4 @@
-//! The pose model is loaded once per process (~0.2 s to normalise and optimise both
+//! The pose model is loaded once per process (~0.1 s to normalise and optimise both
 //! graphs) and shared by every analysis and thread.
 
 use std::path::{Path, PathBuf};
