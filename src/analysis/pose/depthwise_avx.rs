@@ -89,6 +89,7 @@ macro_rules! depthwise_kernel {
                 k_stride,
             };
             let tail = channels % LANES;
+            let tail_mask = mask(tail);
             for i in 0..len as isize {
                 // SAFETY (whole body): the caller guarantees every address formed below is in
                 // bounds; masked-off lanes are neither read nor written.
@@ -97,22 +98,22 @@ macro_rules! depthwise_kernel {
                     let optr = output.offset(i * out_stride);
                     let mut c = 0usize;
                     while c + 4 * LANES <= channels {
-                        block::<4, false>(&taps, iptr, optr, bias, c, tail);
+                        block::<4, false>(&taps, iptr, optr, bias, c, tail_mask);
                         c += 4 * LANES;
                     }
                     while c + LANES <= channels {
-                        block::<1, false>(&taps, iptr, optr, bias, c, tail);
+                        block::<1, false>(&taps, iptr, optr, bias, c, tail_mask);
                         c += LANES;
                     }
                     if tail > 0 {
-                        block::<1, true>(&taps, iptr, optr, bias, c, tail);
+                        block::<1, true>(&taps, iptr, optr, bias, c, tail_mask);
                     }
                 }
             }
         }
 
         /// Channels `c..c + N * LANES` of one output position, with `N` accumulators kept in
-        /// registers across the taps; when `MASKED`, only the first `tail` lanes.
+        /// registers across the taps; when `MASKED`, only the lanes in `m` (unused otherwise).
         ///
         /// # Safety
         /// As for `depthwise_c_f32`, for these channels of the position at `iptr` / `optr`.
@@ -124,11 +125,10 @@ macro_rules! depthwise_kernel {
             optr: *mut f32,
             bias: *const f32,
             c: usize,
-            tail: usize,
+            m: Mask,
         ) {
             // SAFETY: the caller guarantees every unmasked address formed below is in bounds.
             unsafe {
-                let m = mask(if MASKED { tail } else { LANES });
                 let mut acc = [zero(); N];
                 for (j, a) in acc.iter_mut().enumerate() {
                     *a = load::<MASKED>(bias.add(c + j * LANES), m);
@@ -157,6 +157,7 @@ mod avx {
     use std::arch::x86_64::*;
 
     const LANES: usize = 8;
+    type Mask = __m256i;
     /// `MASK_SOURCE[8 - n..16 - n]` has its first `n` lanes set.
     static MASK_SOURCE: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -219,6 +220,7 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     const LANES: usize = 16;
+    type Mask = __mmask16;
 
     #[target_feature(enable = "avx512f")]
     #[inline]
