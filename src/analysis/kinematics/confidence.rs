@@ -8,6 +8,9 @@ const REASON_BELOW: f64 = 0.97;
 /// Mean landmark visibility at which tracking is trusted fully / least.
 const VISIBILITY_GOOD: f64 = 0.85;
 const VISIBILITY_POOR: f64 = 0.5;
+/// Without the take-off events nothing confirms that the flight is the test the coach
+/// filmed, and the movement was unusual (or unseen) just before the flight was timed.
+const FLIGHT_ONLY_FACTOR: f64 = 0.8;
 
 /// What the assessment looks at for one jump.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +37,8 @@ pub(super) struct QualityInputs {
     pub floor_mismatch_m: f64,
     /// Warnings the type detector raised (each costs a little).
     pub detector_warnings: usize,
+    /// The take-off movement matched no jump type: only the flight was measured.
+    pub flight_only: bool,
 }
 
 /// Score (rounded to 0.01) and reasons, most important first.
@@ -110,6 +115,13 @@ pub(super) fn assess(q: &QualityInputs) -> (f64, Vec<String>) {
             q.floor_mismatch_m * 100.0
         ),
     ));
+    if q.flight_only {
+        factors.push((
+            FLIGHT_ONLY_FACTOR,
+            "the movement before takeoff was not recognised: only the flight is measured"
+                .to_string(),
+        ));
+    }
     if q.detector_warnings > 0 {
         factors.push((
             0.95_f64.max(1.0 - 0.05 * q.detector_warnings as f64),
@@ -150,6 +162,7 @@ mod tests {
             camera_speed_leg_per_s: None,
             floor_mismatch_m: 0.0,
             detector_warnings: 0,
+            flight_only: false,
         }
     }
 

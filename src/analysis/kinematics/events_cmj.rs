@@ -3,7 +3,7 @@
 //! backwards from the takeoff so that movement elsewhere in the clip cannot hijack them
 //! (the peer's global-minimum search could).
 
-use super::phases::{DetectedEvent, JumpContext, TypeEvents};
+use super::phases::{DetectedEvent, JumpContext, Mismatch, TypeEvents};
 use super::result::{event_name, Warning};
 
 /// The push (lowest point → takeoff) lasts about 0.2–0.5 s in adults; the peak upward
@@ -30,7 +30,7 @@ const MAX_STANDING_DEFICIT_M: f64 = 0.10;
 const MIN_FEET_DOWN_FRACTION: f64 = 0.8;
 
 /// Finds quiet standing, countermovement start and lowest point before the takeoff.
-pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
+pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, Mismatch> {
     let flight = ctx.flight;
     let a = flight.first_air;
     let takeoff = flight.takeoff_s;
@@ -42,9 +42,7 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .ok_or("hip not visible before takeoff")?;
     let peak_up = ctx.v(k_up).unwrap_or(0.0);
     if peak_up < MIN_PEAK_UPWARD_M_S {
-        return Err(format!(
-            "no push before takeoff (hips reached only {peak_up:.2} m/s)"
-        ));
+        return Err(format!("no push before takeoff (hips reached only {peak_up:.2} m/s)").into());
     }
 
     let k_low = ctx
@@ -58,8 +56,7 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .ok_or("hip not visible during the countermovement")?;
     if ctx.v(k_down).unwrap_or(0.0) > -ctx.v_onset {
         return Err(
-            "no countermovement: the hips did not move down before the push (a squat jump?)"
-                .to_string(),
+            "no countermovement: the hips did not move down before the push (a squat jump?)".into(),
         );
     }
     let k_start = ctx
@@ -78,17 +75,17 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
     let t_con = ctx.crossing(k_con, ctx.v_onset);
     let pause = t_con - t_ecc_end;
     if pause > MAX_BOTTOM_PAUSE_S {
-        return Err(format!(
+        return Err(Mismatch::breach(format!(
             "the athlete paused {pause:.2} s at the bottom before pushing: a squat jump, not a countermovement jump"
-        ));
+        )));
     }
 
     if let Some(down) = ctx.feet_down_fraction(t_start, takeoff - 0.02) {
         if down < MIN_FEET_DOWN_FRACTION {
-            return Err(
+            return Err(Mismatch::breach(
                 "the feet were off the floor before the push (a drop or a hop into the jump)"
                     .to_string(),
-            );
+            ));
         }
     }
 
@@ -121,17 +118,14 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         return Err(format!(
             "the athlete was crouched {:.0} cm below upright before the countermovement (a squat jump?)",
             (ctx.standing_hip_m - standing) * 100.0
-        ));
+        ).into());
     }
     let lowest = ctx
         .hip_at(t_low)
         .ok_or("hip not visible at the lowest point")?;
     let depth = standing - lowest;
     if depth < MIN_DEPTH_M {
-        return Err(format!(
-            "the countermovement was only {:.1} cm deep",
-            depth * 100.0
-        ));
+        return Err(format!("the countermovement was only {:.1} cm deep", depth * 100.0).into());
     }
 
     events.push(DetectedEvent {

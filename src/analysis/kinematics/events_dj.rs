@@ -5,7 +5,7 @@
 
 use super::ballistic::{fit_known_curvature, Branch, Parabola, G};
 use super::flight::{fit_edge, EDGE_SEARCH_MARGIN_S};
-use super::phases::{DetectedEvent, JumpContext, TypeEvents};
+use super::phases::{DetectedEvent, JumpContext, Mismatch, TypeEvents};
 use super::result::event_name;
 
 /// Longest plausible ground contact, as in the warning bounds: fast stretch-shortening
@@ -30,7 +30,7 @@ const FOOT_SPEED_SPAN_S: f64 = 0.1;
 const MAX_DROP_S: f64 = 1.0;
 
 /// Finds leaving the box and first contact before the rebound takeoff.
-pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
+pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, Mismatch> {
     let f = ctx.frames;
     let flight = ctx.flight;
     let takeoff = flight.takeoff_s;
@@ -46,9 +46,9 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
             None => {}
         }
         if takeoff - f[i].time_s > MAX_CONTACT_S {
-            return Err(format!(
+            return Err(Mismatch::breach(format!(
                 "the athlete stood on the floor for more than {MAX_CONTACT_S:.1} s before takeoff: no drop before the jump"
-            ));
+            )));
         }
     }
     let c = first_contact.ok_or("no ground contact before the takeoff")?;
@@ -93,7 +93,7 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         || covered < MIN_BOX_COVERAGE * MIN_BOX_STANCE_S
         || (steady as f64) < MIN_STEADY_FRACTION * levels.len() as f64
     {
-        return Err(no_box());
+        return Err(no_box().into());
     }
 
     // Drop arc from the frames strictly between leaving the box and touching the floor.
@@ -136,7 +136,7 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .unwrap_or((0.5 * (f[e].time_s + t_f), "frame_midpoint"));
 
     if leave.0 >= contact.0 {
-        return Err("could not separate leaving the box from touching the floor".to_string());
+        return Err("could not separate leaving the box from touching the floor".into());
     }
     Ok(TypeEvents {
         events: vec![

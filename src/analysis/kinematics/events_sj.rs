@@ -2,7 +2,7 @@
 //! dip a little before pushing; a small dip is reported as a warning, a large one means
 //! the jump was really a countermovement jump from a squat.
 
-use super::phases::{DetectedEvent, JumpContext, TypeEvents};
+use super::phases::{DetectedEvent, JumpContext, Mismatch, TypeEvents};
 use super::result::{event_name, Warning};
 
 /// The push is searched for this far before takeoff.
@@ -27,7 +27,7 @@ const DIP_MAX_M: f64 = 0.10;
 const MIN_FEET_DOWN_FRACTION: f64 = 0.8;
 
 /// Finds the squat hold and the start of the push before the takeoff.
-pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
+pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, Mismatch> {
     let flight = ctx.flight;
     let takeoff = flight.takeoff_s;
     let last_contact = flight
@@ -41,9 +41,7 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         .ok_or("hip not visible before takeoff")?;
     let peak_up = ctx.v(k_up).unwrap_or(0.0);
     if peak_up < MIN_PEAK_UPWARD_M_S {
-        return Err(format!(
-            "no push before takeoff (hips reached only {peak_up:.2} m/s)"
-        ));
+        return Err(format!("no push before takeoff (hips reached only {peak_up:.2} m/s)").into());
     }
     let k_push = ctx
         .walk_back(k_up, lo, |v| v > ctx.v_onset)
@@ -72,7 +70,8 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
     if held < MIN_HOLD_S {
         return Err(format!(
             "no held squat before the push (still for {held:.2} s, need {MIN_HOLD_S:.1} s)"
-        ));
+        )
+        .into());
     }
     let t_hold = hold_start.unwrap_or(t_hold_end);
     let hold_level = ctx
@@ -83,17 +82,17 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
         return Err(format!(
             "the athlete was standing, not squatting, before the push (hips {:.0} cm below upright)",
             squat_depth.max(0.0) * 100.0
-        ));
+        ).into());
     }
 
     let bottom = ctx.hip_at(t_push).unwrap_or(hold_level);
     let dip = hold_level - bottom;
     let mut warnings = Vec::new();
     if dip > DIP_MAX_M {
-        return Err(format!(
+        return Err(Mismatch::breach(format!(
             "a {:.0} cm countermovement before the push: a countermovement jump from a squat",
             dip * 100.0
-        ));
+        )));
     }
     if dip > DIP_WARN_M {
         warnings.push(Warning::new(
@@ -106,7 +105,9 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, String> {
     }
     if let Some(down) = ctx.feet_down_fraction(t_hold, takeoff - 0.02) {
         if down < MIN_FEET_DOWN_FRACTION {
-            return Err("the feet were off the floor during the squat".to_string());
+            return Err(Mismatch::breach(
+                "the feet were off the floor during the squat".to_string(),
+            ));
         }
     }
 

@@ -33,6 +33,40 @@ pub(super) struct TypeEvents {
     pub warnings: Vec<Warning>,
 }
 
+/// Why the movement before a flight is not the requested test.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Mismatch {
+    pub reason: String,
+    /// The movement was seen and breaks the test's protocol (a pause at the bottom of a
+    /// countermovement, a dip before a squat jump's push): the trial must be repeated.
+    /// Otherwise the detector only failed to recognise it (camera moving, hips hidden).
+    pub breach: bool,
+}
+
+impl Mismatch {
+    pub(super) fn breach(reason: String) -> Self {
+        Mismatch {
+            reason,
+            breach: true,
+        }
+    }
+}
+
+impl From<String> for Mismatch {
+    fn from(reason: String) -> Self {
+        Mismatch {
+            reason,
+            breach: false,
+        }
+    }
+}
+
+impl From<&str> for Mismatch {
+    fn from(reason: &str) -> Self {
+        reason.to_string().into()
+    }
+}
+
 /// One flight and the frames around it, in metres.
 pub(super) struct JumpContext<'a> {
     pub frames: &'a [JumpFrame],

@@ -8,7 +8,7 @@ use super::events_cmj;
 use super::events_dj;
 use super::events_sj;
 use super::flight::{self, Flight};
-use super::phases::{JumpContext, TypeEvents};
+use super::phases::{JumpContext, Mismatch, TypeEvents};
 use super::report;
 use super::result::KinematicsResult;
 use super::segment;
@@ -37,7 +37,7 @@ pub(super) struct Candidate {
     pub flight: Flight,
     pub rejection: Option<Rejection>,
     pub frames: Vec<JumpFrame>,
-    pub per_type: [Result<TypeEvents, String>; 3],
+    pub per_type: [Result<TypeEvents, Mismatch>; 3],
 }
 
 pub(super) fn analyze(

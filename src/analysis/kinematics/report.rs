@@ -28,6 +28,10 @@ pub(super) enum Status {
     Good,
     /// Measurable but with out-of-range metrics: chosen only when nothing is good.
     Marginal,
+    /// A clean flight whose take-off movement matched no jump type (often because the
+    /// camera moved or the body was hidden before takeoff): only the flight is measured,
+    /// and only when no other flight is measurable in full.
+    FlightOnly,
     Rejected(KinematicsError),
 }
 
@@ -88,14 +92,36 @@ pub(super) fn evaluate(
     };
     let prominence = flight.max_clearance_px / flight.leg_px;
 
+    // A flight that looks like another test, or that breaks this test's protocol, is
+    // refused as this one (a coach who filmed a squat jump must not get countermovement
+    // numbers). One whose take-off movement was merely not recognised still has a
+    // measurable flight when the hips flew a clean ballistic arc, and the flight time is
+    // what the height comes from.
+    let mut flight_only = None;
     let status = match (&c.rejection, &c.per_type[jump.slot()]) {
         (Some(r), _) => Status::Rejected(rejection_error(r, jump)),
-        (None, Err(reason)) => {
-            let resembles = looks_like.map_or(String::new(), |t| format!("; it looks like a {t}"));
-            Status::Rejected(KinematicsError::NotThisJumpType {
-                expected: jump,
-                reason: format!("{reason}{resembles}"),
-            })
+        (None, Err(mismatch)) => {
+            let reason = &mismatch.reason;
+            let clean_flight = flight.scale_source == ScaleSource::FlightArc;
+            match looks_like {
+                Some(t) => Status::Rejected(KinematicsError::NotThisJumpType {
+                    expected: jump,
+                    reason: format!("{reason}; it looks like a {t}"),
+                }),
+                None if clean_flight && !mismatch.breach => {
+                    flight_only = Some(Warning::new(
+                        "flight_only",
+                        format!(
+                            "{reason}: only the flight is measured (flight time, jump height, takeoff velocity)"
+                        ),
+                    ));
+                    Status::FlightOnly
+                }
+                None => Status::Rejected(KinematicsError::NotThisJumpType {
+                    expected: jump,
+                    reason: reason.clone(),
+                }),
+            }
         }
         (None, Ok(_)) => Status::Good,
     };
@@ -124,9 +150,10 @@ pub(super) fn evaluate(
         }
     }
     let mut warnings = type_warnings.clone();
-    if status == Status::Good {
+    warnings.extend(flight_only.clone());
+    if matches!(status, Status::Good | Status::FlightOnly) {
         let out_of_range = bounds::check(jump, &metrics);
-        if !out_of_range.is_empty() {
+        if status == Status::Good && !out_of_range.is_empty() {
             status = Status::Marginal;
         }
         warnings.extend(out_of_range);
@@ -138,7 +165,13 @@ pub(super) fn evaluate(
         ));
     }
 
-    let quality = quality_inputs(track, flight, clean, type_warnings.len());
+    let quality = quality_inputs(
+        track,
+        flight,
+        clean,
+        type_warnings.len(),
+        flight_only.is_some(),
+    );
     let (confidence, reasons) = assess(&quality);
     Report {
         index,
@@ -213,6 +246,7 @@ fn quality_inputs(
     flight: &Flight,
     clean: &CleanSeries,
     detector_warnings: usize,
+    flight_only: bool,
 ) -> QualityInputs {
     let (a, b) = (flight.first_air, flight.last_air);
     let t0 = flight.takeoff_s - QUALITY_BEFORE_S;
@@ -267,35 +301,46 @@ fn quality_inputs(
         camera_speed_leg_per_s: camera_speed,
         floor_mismatch_m: (flight.floor.y1 - flight.floor.y0).abs() / flight.px_per_m,
         detector_warnings,
+        flight_only,
     }
 }
 
-/// The test jump is the first good one, else the first marginal one; without either the
-/// clip is refused.
+/// The test jump is the first good one, else the first marginal one, else the clip's
+/// most prominent flight if it can be measured by its flight only; without any the clip
+/// is refused. A smaller flight is never measured on its own: beside a bigger flight
+/// that was refused (a dunk filmed panning, a rally) it is a hop or a step, not the test.
 pub(super) fn choose(
     reports: Vec<Report>,
     jump: JumpType,
 ) -> Result<KinematicsResult, KinematicsError> {
-    let test = reports
+    let test = [Status::Good, Status::Marginal]
         .iter()
-        .position(|r| r.status == Status::Good)
-        .or_else(|| reports.iter().position(|r| r.status == Status::Marginal));
+        .find_map(|wanted| reports.iter().position(|r| r.status == *wanted))
+        .or_else(|| {
+            most_prominent(&reports)
+                .filter(|r| r.status == Status::FlightOnly)
+                .and_then(|r| reports.iter().position(|other| other.index == r.index))
+        });
     match test {
         Some(test) => Ok(assemble(reports, test, jump)),
         None => Err(refusal(&reports)),
     }
 }
 
+/// The flight with the highest foot clearance relative to leg length (the earliest of
+/// equals).
+fn most_prominent(reports: &[Report]) -> Option<&Report> {
+    reports.iter().max_by(|a, b| {
+        a.prominence
+            .total_cmp(&b.prominence)
+            .then(b.index.cmp(&a.index))
+    })
+}
+
 /// The error for a clip without a measurable test jump: the reason of its most
-/// prominent flight (highest foot clearance relative to leg length).
+/// prominent flight.
 fn refusal(reports: &[Report]) -> KinematicsError {
-    reports
-        .iter()
-        .max_by(|a, b| {
-            a.prominence
-                .total_cmp(&b.prominence)
-                .then(b.index.cmp(&a.index))
-        })
+    most_prominent(reports)
         .and_then(|r| match &r.status {
             Status::Rejected(e) => Some(e.clone()),
             _ => None,

@@ -186,3 +186,42 @@ fn flight_time_error_distribution_over_40_noise_seeds() {
         assert!(max < 8.0, "max {max}");
     }
 }
+
+#[test]
+fn a_flight_whose_countermovement_went_unseen_is_measured_by_its_flight_only() {
+    let body = Body::adult();
+    let jump = cmj();
+    let spec = ClipSpec::new(30.0, 4.0).realistic();
+    let mut series = render(&spec, &body, &|t| jump.kin(&body, t));
+    // The hips vanish for the whole countermovement (a passer-by, a hand-held camera
+    // pointing at the floor): nothing before takeoff matches any jump type.
+    for f in &mut series.frames {
+        if f.time_s > jump.start - 0.2 && f.time_s < jump.takeoff() - 0.1 {
+            if let Some(points) = &mut f.landmarks {
+                for i in [
+                    super::super::landmark::LEFT_HIP,
+                    super::super::landmark::RIGHT_HIP,
+                ] {
+                    points[i].visibility = 0.0;
+                }
+            }
+        }
+    }
+    let r = analyze(&series, JumpType::Cmj).expect("the flight itself is clean");
+    let fe = flight_error_ms(&r, jump.takeoff(), jump.landing());
+    eprintln!(
+        "CMJ with unseen countermovement: flight error {fe:.2} ms, confidence {}, warnings {:?}",
+        r.confidence, r.warnings
+    );
+    assert!(fe.abs() < 12.0, "flight error {fe} ms");
+    assert!(r.warnings.iter().any(|w| w.code == "flight_only"));
+    assert!(r.metrics.countermovement_depth_m.is_none());
+    assert!(r.events.iter().all(|e| e.name != ev::LOWEST_POINT));
+    assert!(
+        r.confidence_reasons
+            .iter()
+            .any(|c| c.contains("only the flight")),
+        "{:?}",
+        r.confidence_reasons
+    );
+}
