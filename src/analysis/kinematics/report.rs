@@ -407,3 +407,59 @@ fn assemble(mut reports: Vec<Report>, test: usize, jump: JumpType) -> Kinematics
         engine_version: ENGINE_VERSION.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(index: usize, status: Status, prominence: f64) -> Report {
+        Report {
+            index,
+            status,
+            looks_like: None,
+            events: Vec::new(),
+            metrics: Metrics::default(),
+            warnings: Vec::new(),
+            confidence: 0.5,
+            reasons: Vec::new(),
+            trajectory: Vec::new(),
+            scale: Scale {
+                px_per_m: 100.0,
+                method: "flight_arc".to_string(),
+            },
+            prominence,
+        }
+    }
+
+    fn camera_moving() -> Status {
+        Status::Rejected(KinematicsError::CameraMoving("panning".to_string()))
+    }
+
+    #[test]
+    fn a_flight_measured_alone_must_be_the_highest_in_the_clip() {
+        let hop_beside_refused_dunk = vec![
+            report(0, Status::FlightOnly, 0.1),
+            report(1, camera_moving(), 0.6),
+        ];
+        let err = choose(hop_beside_refused_dunk, JumpType::Cmj).unwrap_err();
+        assert_eq!(err.code(), "camera_moving");
+
+        let highest = vec![
+            report(0, camera_moving(), 0.1),
+            report(1, Status::FlightOnly, 0.6),
+        ];
+        let r = choose(highest, JumpType::Cmj).unwrap();
+        assert_eq!(r.jumps[0].index, 1);
+    }
+
+    #[test]
+    fn a_fully_measured_jump_beats_a_flight_measured_alone() {
+        let reports = vec![
+            report(0, Status::FlightOnly, 0.6),
+            report(1, Status::Marginal, 0.2),
+        ];
+        let r = choose(reports, JumpType::Cmj).unwrap();
+        assert_eq!(r.jumps[0].index, 1);
+        assert_eq!(r.jumps[1].role, JumpRole::Other);
+    }
+}
