@@ -41,7 +41,9 @@ pub(super) fn detect(ctx: &JumpContext) -> Result<TypeEvents, Mismatch> {
         .ok_or("hip not visible before takeoff")?;
     let peak_up = ctx.v(k_up).unwrap_or(0.0);
     if peak_up < MIN_PEAK_UPWARD_M_S {
-        return Err(format!("no push before takeoff (hips reached only {peak_up:.2} m/s)").into());
+        return Err(Mismatch::breach(format!(
+            "no push before takeoff (hips reached only {peak_up:.2} m/s)"
+        )));
     }
     let k_push = ctx
         .walk_back(k_up, lo, |v| v > ctx.v_onset)

@@ -37,9 +37,10 @@ pub(super) struct TypeEvents {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Mismatch {
     pub reason: String,
-    /// The movement was seen and breaks the test's protocol (a pause at the bottom of a
-    /// countermovement, a dip before a squat jump's push): the trial must be repeated.
-    /// Otherwise the detector only failed to recognise it (camera moving, hips hidden).
+    /// The movement was seen and is not this test done properly: no push (a step off a
+    /// box, a fall), a pause at the bottom of a countermovement, a dip before a squat
+    /// jump's push. Otherwise the detector only failed to recognise it (camera moving,
+    /// hips hidden).
     pub breach: bool,
 }
 

@@ -30,7 +30,7 @@ pub(super) enum Status {
     Marginal,
     /// A clean flight whose take-off movement matched no jump type (often because the
     /// camera moved or the body was hidden before takeoff): only the flight is measured,
-    /// and only when no other flight is measurable in full.
+    /// and only when it is the clip's highest flight and no flight is measurable in full.
     FlightOnly,
     Rejected(KinematicsError),
 }
@@ -100,28 +100,26 @@ pub(super) fn evaluate(
     let mut flight_only = None;
     let status = match (&c.rejection, &c.per_type[jump.slot()]) {
         (Some(r), _) => Status::Rejected(rejection_error(r, jump)),
+        (None, Err(mismatch))
+            if looks_like.is_none()
+                && !mismatch.breach
+                && flight.scale_source == ScaleSource::FlightArc =>
+        {
+            flight_only = Some(Warning::new(
+                "flight_only",
+                format!(
+                    "{}: only the flight is measured (flight time, jump height, takeoff velocity)",
+                    mismatch.reason
+                ),
+            ));
+            Status::FlightOnly
+        }
         (None, Err(mismatch)) => {
-            let reason = &mismatch.reason;
-            let clean_flight = flight.scale_source == ScaleSource::FlightArc;
-            match looks_like {
-                Some(t) => Status::Rejected(KinematicsError::NotThisJumpType {
-                    expected: jump,
-                    reason: format!("{reason}; it looks like a {t}"),
-                }),
-                None if clean_flight && !mismatch.breach => {
-                    flight_only = Some(Warning::new(
-                        "flight_only",
-                        format!(
-                            "{reason}: only the flight is measured (flight time, jump height, takeoff velocity)"
-                        ),
-                    ));
-                    Status::FlightOnly
-                }
-                None => Status::Rejected(KinematicsError::NotThisJumpType {
-                    expected: jump,
-                    reason: reason.clone(),
-                }),
-            }
+            let resembles = looks_like.map_or(String::new(), |t| format!("; it looks like a {t}"));
+            Status::Rejected(KinematicsError::NotThisJumpType {
+                expected: jump,
+                reason: format!("{}{resembles}", mismatch.reason),
+            })
         }
         (None, Ok(_)) => Status::Good,
     };
@@ -316,24 +314,21 @@ pub(super) fn choose(
     let test = [Status::Good, Status::Marginal]
         .iter()
         .find_map(|wanted| reports.iter().position(|r| r.status == *wanted))
-        .or_else(|| {
-            most_prominent(&reports)
-                .filter(|r| r.status == Status::FlightOnly)
-                .and_then(|r| reports.iter().position(|other| other.index == r.index))
-        });
+        .or_else(|| most_prominent(&reports).filter(|&i| reports[i].status == Status::FlightOnly));
     match test {
         Some(test) => Ok(assemble(reports, test, jump)),
         None => Err(refusal(&reports)),
     }
 }
 
-/// The flight with the highest foot clearance relative to leg length (the earliest of
-/// equals).
-fn most_prominent(reports: &[Report]) -> Option<&Report> {
-    reports.iter().max_by(|a, b| {
-        a.prominence
-            .total_cmp(&b.prominence)
-            .then(b.index.cmp(&a.index))
+/// Position of the flight with the highest foot clearance relative to leg length (the
+/// earliest of equals).
+fn most_prominent(reports: &[Report]) -> Option<usize> {
+    (0..reports.len()).max_by(|&a, &b| {
+        reports[a]
+            .prominence
+            .total_cmp(&reports[b].prominence)
+            .then(b.cmp(&a))
     })
 }
 
@@ -341,7 +336,7 @@ fn most_prominent(reports: &[Report]) -> Option<&Report> {
 /// prominent flight.
 fn refusal(reports: &[Report]) -> KinematicsError {
     most_prominent(reports)
-        .and_then(|r| match &r.status {
+        .and_then(|i| match &reports[i].status {
             Status::Rejected(e) => Some(e.clone()),
             _ => None,
         })
