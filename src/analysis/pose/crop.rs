@@ -36,6 +36,23 @@ pub(crate) fn crop_into(
     offset: f32,
     out: &mut [f32],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    let simd = super::crop_avx2::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    let simd = false;
+    crop_with(image, roi, size, border, (scale, offset), simd, out);
+}
+
+/// [`crop_into`], with eight samples at a time where the CPU allows when `simd` is set.
+fn crop_with(
+    image: &RgbImage<'_>,
+    roi: &Roi,
+    size: usize,
+    border: Border,
+    (scale, offset): (f32, f32),
+    simd: bool,
+    out: &mut [f32],
+) {
     debug_assert_eq!(out.len(), size * size * 3);
     let (w, h) = (image.width as i64, image.height as i64);
     let t = roi.transform(size);
@@ -60,48 +77,70 @@ pub(crate) fn crop_into(
         d.len() >= (w * h * 3) as usize,
         "pixel buffer shorter than width × height × 3"
     );
-    for (row, out_row) in out.chunks_exact_mut(size * 3).enumerate() {
-        for (col, o) in out_row.chunks_exact_mut(3).enumerate() {
-            let (sx, sy) = t.apply(col as f32, row as f32);
-            // Integer arithmetic instead of f32::round/floor, which compile to libm calls on
-            // baseline x86-64 and dominated the crop's cost.
-            let (qx, qy) = (
-                floor_i64(sx * SUBPIXEL + 0.5),
-                floor_i64(sy * SUBPIXEL + 0.5),
-            );
-            let (x0, y0) = (qx >> SUBPIXEL_BITS, qy >> SUBPIXEL_BITS);
-            let (fx, fy) = ((qx & mask) as i32, (qy & mask) as i32);
-            let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
-                // Inside the image (almost every sample): no border handling per tap.
-                let i = ((y0 * w + x0) * 3) as usize;
-                let j = i + (w * 3) as usize;
-                // SAFETY: x0 + 1 < w and y0 + 1 < h, so the last byte read, j + 5, is the
-                // blue of pixel (x0 + 1, y0 + 1), inside `d` (asserted above). Unchecked,
-                // because the twelve checked reads per sample cost more than the blend.
-                let at = |k: usize| unsafe {
-                    [
-                        i32::from(*d.get_unchecked(k)),
-                        i32::from(*d.get_unchecked(k + 1)),
-                        i32::from(*d.get_unchecked(k + 2)),
-                    ]
-                };
-                (at(i), at(i + 3), at(j), at(j + 3))
-            } else {
-                (
-                    px(x0, y0),
-                    px(x0 + 1, y0),
-                    px(x0, y0 + 1),
-                    px(x0 + 1, y0 + 1),
-                )
+    let sample = |row: usize, col: usize, o: &mut [f32]| {
+        let (sx, sy) = t.apply(col as f32, row as f32);
+        // Integer arithmetic instead of f32::round/floor, which compile to libm calls on
+        // baseline x86-64 and dominated the crop's cost.
+        let (qx, qy) = (
+            floor_i64(sx * SUBPIXEL + 0.5),
+            floor_i64(sy * SUBPIXEL + 0.5),
+        );
+        let (x0, y0) = (qx >> SUBPIXEL_BITS, qy >> SUBPIXEL_BITS);
+        let (fx, fy) = ((qx & mask) as i32, (qy & mask) as i32);
+        let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            // Inside the image (almost every sample): no border handling per tap.
+            let i = ((y0 * w + x0) * 3) as usize;
+            let j = i + (w * 3) as usize;
+            // SAFETY: x0 + 1 < w and y0 + 1 < h, so the last byte read, j + 5, is the
+            // blue of pixel (x0 + 1, y0 + 1), inside `d` (asserted above). Unchecked,
+            // because the twelve checked reads per sample cost more than the blend.
+            let at = |k: usize| unsafe {
+                [
+                    i32::from(*d.get_unchecked(k)),
+                    i32::from(*d.get_unchecked(k + 1)),
+                    i32::from(*d.get_unchecked(k + 2)),
+                ]
             };
-            for ch in 0..3 {
-                let top = (p00[ch] << SUBPIXEL_BITS) + (p10[ch] - p00[ch]) * fx;
-                let bottom = (p01[ch] << SUBPIXEL_BITS) + (p11[ch] - p01[ch]) * fx;
-                let v1024 = (top << SUBPIXEL_BITS) + (bottom - top) * fy;
-                // Weights are non-negative and sum to one: the value is in [0, 255], and
-                // the mask only lets the compiler drop the table's bounds check.
-                o[ch] = to_model[(((v1024 + 512) >> (2 * SUBPIXEL_BITS)) & 255) as usize];
+            (at(i), at(i + 3), at(j), at(j + 3))
+        } else {
+            (
+                px(x0, y0),
+                px(x0 + 1, y0),
+                px(x0, y0 + 1),
+                px(x0 + 1, y0 + 1),
+            )
+        };
+        for ch in 0..3 {
+            let top = (p00[ch] << SUBPIXEL_BITS) + (p10[ch] - p00[ch]) * fx;
+            let bottom = (p01[ch] << SUBPIXEL_BITS) + (p11[ch] - p01[ch]) * fx;
+            let v1024 = (top << SUBPIXEL_BITS) + (bottom - top) * fy;
+            // Weights are non-negative and sum to one: the value is in [0, 255], and
+            // the mask only lets the compiler drop the table's bounds check.
+            o[ch] = to_model[(((v1024 + 512) >> (2 * SUBPIXEL_BITS)) & 255) as usize];
+        }
+    };
+    for (row, out_row) in out.chunks_exact_mut(size * 3).enumerate() {
+        let mut col = 0;
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = simd;
+        #[cfg(target_arch = "x86_64")]
+        if simd {
+            use super::crop_avx2::{samples, LANES};
+            while col + LANES <= size {
+                let group = &mut out_row[col * 3..(col + LANES) * 3];
+                // SAFETY: AVX2 is available and `d` holds w × h × 3 bytes (asserted above).
+                let done =
+                    unsafe { samples(d, w as i32, h as i32, &t, row, col, scale, offset, group) };
+                if !done {
+                    for (k, o) in group.chunks_exact_mut(3).enumerate() {
+                        sample(row, col + k, o);
+                    }
+                }
+                col += LANES;
             }
+        }
+        for (k, o) in out_row[col * 3..].chunks_exact_mut(3).enumerate() {
+            sample(row, col + k, o);
         }
     }
 }
@@ -179,6 +218,76 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn eight_at_a_time_equals_one_at_a_time() {
+        let (w, h) = (37u32, 29u32);
+        let mut state = 12345u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let data: Vec<u8> = (0..w * h * 3).map(|_| next() as u8).collect();
+        let image = RgbImage {
+            width: w,
+            height: h,
+            data: &data,
+        };
+        let unit = |v: u32| (v % 10_000) as f32 / 10_000.0;
+        for case in 0..300 {
+            // Centres from well outside to well inside, sizes from a few pixels to twice
+            // the image, any rotation: every mix of inside, edge and outside taps.
+            let roi = Roi {
+                cx: unit(next()) * 60.0 - 10.0,
+                cy: unit(next()) * 50.0 - 10.0,
+                width: 2.0 + unit(next()) * 70.0,
+                height: 2.0 + unit(next()) * 70.0,
+                rotation: unit(next()) * 7.0 - 3.5,
+            };
+            let size = [8, 13, 16, 24][case % 4];
+            for border in [Border::Zero, Border::Replicate] {
+                let mut one = vec![0.0; size * size * 3];
+                let mut eight = one.clone();
+                let range = (1.0 / 127.5, -1.0);
+                crop_with(&image, &roi, size, border, range, false, &mut one);
+                crop_with(&image, &roi, size, border, range, true, &mut eight);
+                let same = one
+                    .iter()
+                    .zip(&eight)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "case {case}: {roi:?} {border:?}");
+            }
+        }
+        // The cases above must exercise the vector path, not only its fallback.
+        #[cfg(target_arch = "x86_64")]
+        if super::super::crop_avx2::available() {
+            let roi = Roi {
+                cx: 18.0,
+                cy: 14.0,
+                width: 10.0,
+                height: 10.0,
+                rotation: 0.3,
+            };
+            let mut group = [0.0f32; 24];
+            // SAFETY: AVX2 is available and `data` holds 37 × 29 × 3 bytes.
+            let inside = unsafe {
+                super::super::crop_avx2::samples(
+                    &data,
+                    37,
+                    29,
+                    &roi.transform(8),
+                    3,
+                    0,
+                    1.0,
+                    0.0,
+                    &mut group,
+                )
+            };
+            assert!(inside);
         }
     }
 

@@ -34,6 +34,8 @@
 mod asset;
 mod crop;
 #[cfg(target_arch = "x86_64")]
+mod crop_avx2;
+#[cfg(target_arch = "x86_64")]
 mod depthwise_avx;
 mod detector;
 mod error;
