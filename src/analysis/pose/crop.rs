@@ -36,23 +36,23 @@ pub(crate) fn crop_into(
     offset: f32,
     out: &mut [f32],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    let simd = super::crop_avx2::available();
-    #[cfg(not(target_arch = "x86_64"))]
-    let simd = false;
-    crop_with(image, roi, size, border, (scale, offset), simd, out);
+    crop_with(image, roi, size, border, (scale, offset), true, out);
 }
 
-/// [`crop_into`], with eight samples at a time where the CPU allows when `simd` is set.
+/// [`crop_into`]; `vectorised` lets it take eight samples at a time where the CPU can.
 fn crop_with(
     image: &RgbImage<'_>,
     roi: &Roi,
     size: usize,
     border: Border,
     (scale, offset): (f32, f32),
-    simd: bool,
+    vectorised: bool,
     out: &mut [f32],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    let simd = vectorised && super::crop_avx2::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = vectorised;
     debug_assert_eq!(out.len(), size * size * 3);
     let (w, h) = (image.width as i64, image.height as i64);
     let t = roi.transform(size);
@@ -121,14 +121,12 @@ fn crop_with(
     };
     for (row, out_row) in out.chunks_exact_mut(size * 3).enumerate() {
         let mut col = 0;
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = simd;
         #[cfg(target_arch = "x86_64")]
         if simd {
             use super::crop_avx2::{samples, LANES};
             while col + LANES <= size {
                 let group = &mut out_row[col * 3..(col + LANES) * 3];
-                // SAFETY: AVX2 is available and `d` holds w × h × 3 bytes (asserted above).
+                // SAFETY: `simd` implies AVX2, and `d` holds w × h × 3 bytes (asserted above).
                 let done =
                     unsafe { samples(d, w as i32, h as i32, &t, row, col, scale, offset, group) };
                 if !done {
