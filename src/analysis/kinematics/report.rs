@@ -148,7 +148,8 @@ pub(super) fn evaluate(
         }
     }
     let mut warnings = type_warnings.clone();
-    warnings.extend(flight_only.clone());
+    let measured_by_flight_only = flight_only.is_some();
+    warnings.extend(flight_only);
     if matches!(status, Status::Good | Status::FlightOnly) {
         let out_of_range = bounds::check(jump, &metrics);
         if status == Status::Good && !out_of_range.is_empty() {
@@ -168,7 +169,7 @@ pub(super) fn evaluate(
         flight,
         clean,
         type_warnings.len(),
-        flight_only.is_some(),
+        measured_by_flight_only,
     );
     let (confidence, reasons) = assess(&quality);
     Report {

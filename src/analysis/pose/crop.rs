@@ -125,7 +125,9 @@ fn crop_with(
         if simd {
             use super::crop_avx2::{samples, LANES};
             while col + LANES <= size {
-                let group = &mut out_row[col * 3..(col + LANES) * 3];
+                let group: &mut [f32; 3 * LANES] = (&mut out_row[col * 3..(col + LANES) * 3])
+                    .try_into()
+                    .expect("a slice of 3 × LANES values");
                 // SAFETY: `simd` implies AVX2, and `d` holds w × h × 3 bytes (asserted above).
                 let done =
                     unsafe { samples(d, w as i32, h as i32, &t, row, col, scale, offset, group) };

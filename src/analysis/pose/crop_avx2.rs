@@ -15,8 +15,8 @@ pub(super) fn available() -> bool {
     is_x86_feature_detected!("avx2")
 }
 
-/// Writes the 8 samples of output row `row` starting at column `col` into `out` (24 values,
-/// HWC) and returns true, or returns false without writing when any tap falls outside the
+/// Writes the 8 samples of output row `row` starting at column `col` into `out` (HWC) and
+/// returns true, or returns false without writing when any tap falls outside the
 /// image or one pixel short of its right edge (each tap reads four bytes: its pixel and the
 /// next one's red).
 ///
@@ -34,12 +34,8 @@ pub(super) unsafe fn samples(
     col: usize,
     scale: f32,
     offset: f32,
-    out: &mut [f32],
+    out: &mut [f32; 3 * LANES],
 ) -> bool {
-    let out: &mut [f32; 3 * LANES] = match out.try_into() {
-        Ok(o) => o,
-        Err(_) => return false,
-    };
     let cols = _mm256_add_ps(
         _mm256_set1_ps(col as f32),
         _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0),
