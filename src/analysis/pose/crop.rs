@@ -51,6 +51,8 @@ fn crop_with(
 ) {
     #[cfg(target_arch = "x86_64")]
     let simd = vectorised && super::crop_avx2::available();
+    #[cfg(target_arch = "x86_64")]
+    let zero = border == Border::Zero;
     #[cfg(not(target_arch = "x86_64"))]
     let _ = vectorised;
     debug_assert_eq!(out.len(), size * size * 3);
@@ -129,8 +131,11 @@ fn crop_with(
                     .try_into()
                     .expect("a slice of 3 × LANES values");
                 // SAFETY: `simd` implies AVX2, and `d` holds w × h × 3 bytes (asserted above).
-                let done =
-                    unsafe { samples(d, w as i32, h as i32, &t, row, col, scale, offset, group) };
+                let done = unsafe {
+                    samples(
+                        d, w as i32, h as i32, &t, row, col, scale, offset, zero, group,
+                    )
+                };
                 if !done {
                     for (k, o) in group.chunks_exact_mut(3).enumerate() {
                         sample(row, col + k, o);
@@ -262,32 +267,36 @@ mod tests {
                 assert!(same, "case {case}: {roi:?} {border:?}");
             }
         }
-        // The cases above must exercise the vector path, not only its fallback.
+        // The cases above must exercise the vector path, not only its fallback: inside
+        // the image and across its edges, with both borders.
         #[cfg(target_arch = "x86_64")]
         if super::super::crop_avx2::available() {
-            let roi = Roi {
-                cx: 18.0,
-                cy: 14.0,
-                width: 10.0,
-                height: 10.0,
-                rotation: 0.3,
-            };
-            let mut group = [0.0f32; 24];
-            // SAFETY: AVX2 is available and `data` holds 37 × 29 × 3 bytes.
-            let inside = unsafe {
-                super::super::crop_avx2::samples(
-                    &data,
-                    37,
-                    29,
-                    &roi.transform(8),
-                    3,
-                    0,
-                    1.0,
-                    0.0,
-                    &mut group,
-                )
-            };
-            assert!(inside);
+            for (cx, border_zero) in [(18.0, false), (2.0, false), (2.0, true), (35.0, true)] {
+                let roi = Roi {
+                    cx,
+                    cy: 14.0,
+                    width: 10.0,
+                    height: 10.0,
+                    rotation: 0.3,
+                };
+                let mut group = [0.0f32; 24];
+                // SAFETY: AVX2 is available and `data` holds 37 × 29 × 3 bytes.
+                let vector = unsafe {
+                    super::super::crop_avx2::samples(
+                        &data,
+                        37,
+                        29,
+                        &roi.transform(8),
+                        3,
+                        0,
+                        1.0,
+                        0.0,
+                        border_zero,
+                        &mut group,
+                    )
+                };
+                assert!(vector, "centre x {cx}");
+            }
         }
     }
 

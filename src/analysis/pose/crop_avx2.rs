@@ -1,5 +1,5 @@
-//! Eight crop samples at once with AVX2, for the samples whose four taps are all inside
-//! the image. Every step is the scalar crop's own operation in the same order (f32
+//! Eight crop samples at once with AVX2, edge and outside taps included (a rotated ROI
+//! often reaches past the frame of a portrait video). Every step is the scalar crop's own operation in the same order (f32
 //! multiply then add, floor, the same integer blend, `v * scale + offset`), so the
 //! tensor is bit-identical to the scalar one; the crop is on every pose's critical path.
 
@@ -16,9 +16,10 @@ pub(super) fn available() -> bool {
 }
 
 /// Writes the 8 samples of output row `row` starting at column `col` into `out` (HWC) and
-/// returns true, or returns false without writing when any tap falls outside the
-/// image or one pixel short of its right edge (each tap reads four bytes: its pixel and the
-/// next one's red).
+/// returns true; outside taps read the nearest edge pixel, or 0 with `zero_border`. Returns
+/// false without writing for the rare groups left to the scalar path: coordinates beyond
+/// ±2^25 pixels, and taps on the image's last pixel (each tap reads four bytes: its pixel
+/// and the next one's red).
 ///
 /// # Safety
 /// The CPU must support AVX2 ([`available`]) and `data` must hold `width × height × 3`
@@ -34,6 +35,7 @@ pub(super) unsafe fn samples(
     col: usize,
     scale: f32,
     offset: f32,
+    zero_border: bool,
     out: &mut [f32; 3 * LANES],
 ) -> bool {
     let cols = _mm256_add_ps(
@@ -58,44 +60,82 @@ pub(super) unsafe fn samples(
     );
     let snap = |s: __m256| {
         let q = _mm256_add_ps(_mm256_mul_ps(s, _mm256_set1_ps(32.0)), _mm256_set1_ps(0.5));
-        // Out-of-range and NaN lanes convert to i32::MIN and fail the inside test.
-        _mm256_cvttps_epi32(_mm256_floor_ps(q))
+        _mm256_floor_ps(q)
     };
-    let (qx, qy) = (snap(sx), snap(sy));
+    let (fqx, fqy) = (snap(sx), snap(sy));
+    // Beyond ±2^30 (or NaN) the conversion to i32 is not the scalar path's i64 floor.
+    let limit = _mm256_set1_ps(1_073_741_824.0);
+    let in_range = |q: __m256| {
+        _mm256_and_ps(
+            _mm256_cmp_ps::<_CMP_LT_OQ>(q, limit),
+            _mm256_cmp_ps::<_CMP_GT_OQ>(q, _mm256_sub_ps(_mm256_setzero_ps(), limit)),
+        )
+    };
+    if _mm256_movemask_ps(_mm256_and_ps(in_range(fqx), in_range(fqy))) != 0xff {
+        return false;
+    }
+    let (qx, qy) = (_mm256_cvttps_epi32(fqx), _mm256_cvttps_epi32(fqy));
     let (x0, y0) = (_mm256_srai_epi32::<5>(qx), _mm256_srai_epi32::<5>(qy));
     let mask = _mm256_set1_epi32(31);
     let (fx, fy) = (_mm256_and_si256(qx, mask), _mm256_and_si256(qy, mask));
 
-    // Inside: 0 <= x0 < width - 2 and 0 <= y0 < height - 1.
+    // Each tap on its own, clamped into the image as the scalar `px` does; with a zero
+    // border a clamped tap is masked out of the gather and reads 0 instead.
     let zero = _mm256_setzero_si256();
-    let outside = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpgt_epi32(zero, x0), _mm256_cmpgt_epi32(zero, y0)),
-        _mm256_or_si256(
-            _mm256_cmpgt_epi32(x0, _mm256_set1_epi32(width - 3)),
-            _mm256_cmpgt_epi32(y0, _mm256_set1_epi32(height - 2)),
-        ),
-    );
-    if _mm256_testz_si256(outside, outside) == 0 {
-        return false;
-    }
-
+    let one = _mm256_set1_epi32(1);
+    let clamp = |v: __m256i, last: i32| {
+        _mm256_min_epi32(_mm256_max_epi32(v, zero), _mm256_set1_epi32(last))
+    };
+    let (x1, y1) = (_mm256_add_epi32(x0, one), _mm256_add_epi32(y0, one));
+    let (cx0, cx1) = (clamp(x0, width - 1), clamp(x1, width - 1));
+    let (cy0, cy1) = (clamp(y0, height - 1), clamp(y1, height - 1));
     let three = _mm256_set1_epi32(3);
-    let i = _mm256_mullo_epi32(
-        _mm256_add_epi32(_mm256_mullo_epi32(y0, _mm256_set1_epi32(width)), x0),
-        three,
-    );
-    let j = _mm256_add_epi32(i, _mm256_set1_epi32(width * 3));
-    let base = data.as_ptr().cast::<i32>();
-    // SAFETY: every lane is inside (tested above): the last byte read, at j + 3 + 3, is the
-    // red of pixel (x0 + 2, y0 + 1), inside `data` (the caller's contract).
-    let (p00, p10, p01, p11) = unsafe {
-        (
-            _mm256_i32gather_epi32::<1>(base, i),
-            _mm256_i32gather_epi32::<1>(base, _mm256_add_epi32(i, three)),
-            _mm256_i32gather_epi32::<1>(base, j),
-            _mm256_i32gather_epi32::<1>(base, _mm256_add_epi32(j, three)),
+    let index = |x: __m256i, y: __m256i| {
+        _mm256_mullo_epi32(
+            _mm256_add_epi32(_mm256_mullo_epi32(y, _mm256_set1_epi32(width)), x),
+            three,
         )
     };
+    let taps = [
+        (index(cx0, cy0), cx0, cy0, x0, y0),
+        (index(cx1, cy0), cx1, cy0, x1, y0),
+        (index(cx0, cy1), cx0, cy1, x0, y1),
+        (index(cx1, cy1), cx1, cy1, x1, y1),
+    ];
+    // A gather reads four bytes from each tap: only the image's very last pixel would read
+    // past the buffer, and it takes the scalar path.
+    let Some(last_safe) = width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(3))
+        .map(|len| _mm256_set1_epi32(len - 4))
+    else {
+        return false;
+    };
+    let over = taps.iter().fold(zero, |acc, t| {
+        _mm256_or_si256(acc, _mm256_cmpgt_epi32(t.0, last_safe))
+    });
+    if _mm256_testz_si256(over, over) == 0 {
+        return false;
+    }
+    let base = data.as_ptr().cast::<i32>();
+    let gather = |(i, cx, cy, x, y): (__m256i, __m256i, __m256i, __m256i, __m256i)| {
+        // SAFETY: every index is a clamped pixel's first byte, and no four-byte read
+        // reaches past the buffer (tested above; the caller's contract gives its length).
+        unsafe {
+            if zero_border {
+                let inside = _mm256_and_si256(_mm256_cmpeq_epi32(cx, x), _mm256_cmpeq_epi32(cy, y));
+                _mm256_mask_i32gather_epi32::<1>(zero, base, i, inside)
+            } else {
+                _mm256_i32gather_epi32::<1>(base, i)
+            }
+        }
+    };
+    let (p00, p10, p01, p11) = (
+        gather(taps[0]),
+        gather(taps[1]),
+        gather(taps[2]),
+        gather(taps[3]),
+    );
     let byte = _mm256_set1_epi32(255);
     let (scale, offset) = (_mm256_set1_ps(scale), _mm256_set1_ps(offset));
     let channel = |shift: __m128i| {
