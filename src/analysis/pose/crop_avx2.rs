@@ -1,7 +1,8 @@
 //! Eight crop samples at once with AVX2, edge and outside taps included (a rotated ROI
-//! often reaches past the frame of a portrait video). Every step is the scalar crop's own operation in the same order (f32
-//! multiply then add, floor, the same integer blend, `v * scale + offset`), so the
-//! tensor is bit-identical to the scalar one; the crop is on every pose's critical path.
+//! often reaches past the frame of a portrait video). Every step is the scalar crop's own
+//! operation in the same order (f32 multiply then add, floor, the same clamps, the same
+//! integer blend, `v * scale + offset`), so the tensor is bit-identical to the scalar one;
+//! the crop is on every pose's critical path.
 
 use std::arch::x86_64::*;
 
@@ -38,6 +39,9 @@ pub(super) unsafe fn samples(
     zero_border: bool,
     out: &mut [f32; 3 * LANES],
 ) -> bool {
+    if width < 1 || height < 1 {
+        return false;
+    }
     let cols = _mm256_add_ps(
         _mm256_set1_ps(col as f32),
         _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0),
