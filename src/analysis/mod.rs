@@ -3,8 +3,8 @@
 //! - `kinematics`: pose time series → events and metrics (pure; also builds for wasm32 so
 //!   the browser can recompute metrics after a hand correction).
 //! - `report`, `progress`: the result and progress types shared with the UI.
-//! - Server only: `video` (ffprobe/ffmpeg as child processes), `pose` (BlazePose in pure
-//!   Rust with tract), `engine` (runs them: [`analyze`]).
+//! - Server only: `video` (ffprobe/ffmpeg as child processes), `pose` (BlazePose on the
+//!   LiteRT runtime, our own pipeline around it), `engine` (runs them: [`analyze`]).
 
 pub mod kinematics;
 pub mod labels;

@@ -1,14 +1,14 @@
 //! How glibc's allocator holds the analysis' memory.
 //!
-//! An analysis allocates on four threads: frames on the decoder's reader, a tensor of up to a
-//! few megabytes per layer on the scout and on the dense worker. With an arena per thread,
-//! each arena keeps the pages of its own peak, and the process held the sum of three peaks
-//! that never coincide. One arena shares them: 5-10 MB less at the same speed (measured on
-//! all eight development clips; the web server's own allocations are light).
+//! An analysis allocates on four threads: frames on the decoder's reader, crops and model
+//! inputs on the scout and on the dense worker. With an arena per thread, each arena keeps the
+//! pages of its own peak, and the process held the sum of peaks that never coincide. One arena
+//! shares them: 5-10 MB less at the same speed (measured on all eight development clips; the
+//! web server's own allocations are light).
 //!
-//! Loading the model builds temporaries three times its size, and glibc keeps their pages
-//! resident after they are freed (its trim threshold follows its dynamic mmap threshold, so
-//! the heap never shrinks): trimming once after loading gave back ~25 MB. Trimming during the
+//! Loading the model reads the 6 MB bundle and copies the two networks out of it, and glibc
+//! keeps freed pages resident (its trim threshold follows its dynamic mmap threshold, so the
+//! heap never shrinks): trimming once after loading gives them back. Trimming during the
 //! analysis was measured too: a few megabytes for up to 10 % more time.
 
 /// One malloc arena for the whole process; call before any thread starts.

@@ -1,5 +1,5 @@
-//! The pose model is loaded once per process (~0.1 s to normalise and optimise both
-//! graphs) and shared by every analysis and thread.
+//! The pose model is loaded once per process (the runtime library, both graphs parsed and
+//! compiled: ~50 ms) and shared by every analysis and thread.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ pub fn get(path: &Path) -> Result<Arc<PoseModel>, PoseError> {
         }
     }
     let model = Arc::new(PoseModel::load(path)?);
-    // Loading peaks at three times the model's size in temporaries.
+    // The bundle read from disk is garbage once its two networks are copied out.
     super::heap::release_free_pages();
     *slot = Some((path.to_path_buf(), Arc::clone(&model)));
     Ok(model)

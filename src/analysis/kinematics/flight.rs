@@ -25,13 +25,15 @@ pub(super) const EDGE_SEARCH_MARGIN_S: f64 = 0.025;
 /// Resolution of the edge search (s); the result is reported to 0.1 ms.
 const EDGE_SEARCH_STEP_S: f64 = 0.0001;
 
-/// BlazePose only: foot clearance (in leg lengths, ≈ 4.3 cm) that marks the feet as really
+/// BlazePose only: foot clearance (in leg lengths, ≈ 6 cm) that marks the feet as really
 /// off the floor. Its heel and toe points rise by 2–4 cm while the ankle plantarflexes,
 /// before the toe tips leave the floor (and the mirror image at landing), and the sub-frame
-/// edge fit below, exact on ideal feet, then times flights 1–2 frames long. Measured on the
-/// hand-labelled clips (height error, cm): edge fit +10.8/+6.9/+1.1/+4.0, this threshold with
-/// the frame midpoint 0.0/+4.2/0.0/0.0.
-const BLAZEPOSE_DEPARTURE_LEG: f64 = 0.05;
+/// edge fit below, exact on ideal feet, then times flights 1–2 frames long. Calibrated on
+/// the six hand-labelled clips with the frame midpoint (LiteRT's landmarks): every value
+/// from 0.066 to 0.076 keeps the largest height error at 4.5 cm (0.05–0.064: 9.2 cm, one
+/// clip's takeoff a frame early; 0.078 and up: 6.0 cm, another's landing a frame early);
+/// this is the middle of that range.
+const BLAZEPOSE_DEPARTURE_LEG: f64 = 0.07;
 
 /// A free-curvature arc needs this many hip samples; with fewer the curvature is imposed
 /// from body proportions (a 0.2 s flight at 30 fps has only ~6 airborne frames).

@@ -17,17 +17,7 @@ pub enum PoseError {
     /// The input image was unusable (wrong buffer length, empty).
     #[error("invalid image: {0}")]
     InvalidImage(String),
-    /// tract failed while running a model.
+    /// The runtime failed while running a model.
     #[error("pose inference failed: {0}")]
     Inference(String),
-}
-
-impl PoseError {
-    pub(crate) fn inference(e: impl std::fmt::Display) -> Self {
-        PoseError::Inference(format!("{e:#}"))
-    }
-
-    pub(crate) fn invalid(e: impl std::fmt::Display) -> Self {
-        PoseError::ModelInvalid(format!("{e:#}"))
-    }
 }

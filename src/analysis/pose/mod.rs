@@ -1,4 +1,4 @@
-//! Body pose from video frames: MediaPipe's BlazePose lite models run with tract (pure Rust).
+//! Body pose from video frames: MediaPipe's BlazePose lite models run with LiteRT (XNNPACK).
 //!
 //! The models come from `pose_landmarker_lite.task`, MediaPipe's bundle of a person detector and
 //! a 33-point landmark network (Apache-2.0, installed by `scripts/fetch-pose-model`). The
@@ -17,8 +17,8 @@
 //! its lag can be controlled, so it is not done here. Frame by frame, the output matches
 //! MediaPipe's unsmoothed pipeline to within hundredths of a pixel.
 //!
-//! tract cannot load the `.tflite` files as shipped (fp16 and sparse weights, `DEPTH_TO_SPACE`),
-//! so `normalise.rs` rewrites them at load time; `asset.rs` reads the bundle.
+//! `litert.rs` binds the runtime's C API (the library sits next to the model bundle);
+//! `asset.rs` reads the bundle.
 //!
 //! ```ignore
 //! use crate::analysis::pose::{PoseModel, PoseTracker, RgbImage};
@@ -35,13 +35,12 @@ mod asset;
 mod crop;
 #[cfg(target_arch = "x86_64")]
 mod crop_avx2;
-#[cfg(target_arch = "x86_64")]
-mod depthwise_avx;
 mod detector;
 mod error;
 mod landmarks;
+mod litert;
 mod model;
-mod normalise;
+mod prune;
 mod roi;
 mod tracker;
 

@@ -1,30 +1,43 @@
 //! Loading the two networks and running them on one image.
 
 use std::path::Path;
-
-use tract_tflite::internal::tract_core::optim::Optimizer;
-use tract_tflite::prelude::*;
+use std::sync::Mutex;
 
 use super::asset;
 use super::crop::{self, Border};
 use super::detector::{self, Anchor};
 use super::error::PoseError;
 use super::landmarks::{self, CropPoint};
-use super::normalise::normalise;
+use super::litert::{self, Compiled, Runtime};
+use super::prune;
 use super::roi::Roi;
 use super::{Landmark, RgbImage};
 
-type Plan = Arc<TypedRunnableModel>;
-
-/// The BlazePose lite detector and landmark networks, optimised for tract.
+/// The BlazePose lite detector and landmark networks on LiteRT.
 ///
-/// Loading costs roughly 0.1–0.2 s and ~60 MB, so load once per process and share it (it is
-/// `Send + Sync`); each [`PoseTracker`](super::PoseTracker) borrows it.
+/// Load once per process and share it (it is `Send + Sync`; ~40 ms); each
+/// [`PoseTracker`](super::PoseTracker) borrows it. Each network is compiled once (its
+/// XNNPACK plan and buffers: 15–25 MB each) and runs for one thread at a time. A second
+/// copy of the landmark network, so that the scout and dense trackers never wait for each
+/// other, measured no faster (2.5 ms an inference is short next to the rest of a frame's
+/// work) and cost 10–14 MB more.
 pub struct PoseModel {
-    detector: Plan,
-    landmarks: Plan,
+    landmark_net: Mutex<Compiled>,
+    detector_net: Mutex<Compiled>,
     anchors: Vec<Anchor>,
+    /// Declared after the compiled networks, which are dropped first.
+    _landmarks: litert::Model,
+    _detector: litert::Model,
 }
+
+/// The landmark model's outputs we read, by element count: the 39 points (x, y, z,
+/// visibility, presence), the pose presence and the heatmaps. Not the segmentation mask nor
+/// the world landmarks, whose layers are pruned away at load.
+pub(crate) const LANDMARK_OUTPUTS: [usize; 3] = [
+    landmarks::NUM_POINTS * 5,
+    1,
+    landmarks::HEATMAP_SIDE * landmarks::HEATMAP_SIDE * landmarks::NUM_POINTS,
+];
 
 /// What one landmark-model run found.
 pub(crate) struct LandmarkRun {
@@ -34,100 +47,28 @@ pub(crate) struct LandmarkRun {
     pub presence: f32,
 }
 
-fn shape_of(fact: &TypedFact) -> Vec<usize> {
-    fact.shape
-        .as_concrete()
-        .map(|s| s.to_vec())
-        .unwrap_or_default()
-}
-
-/// Loads one `.tflite` entry: normalise, parse, check the input shape, keep only the outputs
-/// with the given element counts (tract then drops the layers only the others need), optimise.
-fn plan(
-    bytes: &[u8],
-    what: &str,
-    input: [usize; 4],
-    keep_outputs: &[usize],
-) -> Result<Plan, PoseError> {
-    // The rewritten flatbuffer is dropped as soon as tract has parsed it, before the
-    // optimiser makes its own copies of the weights.
-    let mut model = tract_tflite::tflite()
-        .model_for_read(&mut &normalise(bytes)?[..])
-        .map_err(|e| PoseError::ModelInvalid(format!("{what}: {e:#}")))?;
-    let inputs = model.input_outlets().map_err(PoseError::invalid)?;
-    let fact = model.outlet_fact(inputs[0]).map_err(PoseError::invalid)?;
-    if inputs.len() != 1 || shape_of(fact) != input || fact.datum_type != f32::datum_type() {
-        return Err(PoseError::ModelInvalid(format!(
-            "{what}: unexpected input {fact:?}"
-        )));
-    }
-    let mut kept = Vec::new();
-    for &len in keep_outputs {
-        let outlet = model
-            .output_outlets()
-            .map_err(PoseError::invalid)?
-            .iter()
-            .copied()
-            .find(|&o| {
-                model
-                    .outlet_fact(o)
-                    .is_ok_and(|f| shape_of(f).iter().product::<usize>() == len)
-            })
-            .ok_or_else(|| {
-                PoseError::ModelInvalid(format!("{what}: no output with {len} values"))
-            })?;
-        kept.push(outlet);
-    }
-    model
-        .select_output_outlets(&kept)
-        .map_err(PoseError::invalid)?;
-    declutter(&mut model)
-        .and_then(|()| model.optimize())
-        .and_then(|()| model.into_runnable())
-        .map_err(|e| PoseError::ModelInvalid(format!("{what}: {e:#}")))
-}
-
-/// tract's declutter passes (the first half of `into_optimized`) without `ChangeAxes`. On
-/// these two graphs that pass took 40–55 ms of the ~105 ms each model took to optimise, and
-/// the plan it led to only had ~35 more axis nodes: without it the landmarks are
-/// bit-identical on all eight development clips, and both models are ready ~45 ms sooner
-/// (time the first frame waits for). Passes are told apart by their debug name; should tract
-/// rename this one, it simply runs again.
-fn declutter(model: &mut TypedModel) -> TractResult<()> {
-    let passes = Optimizer::declutter()
-        .passes
-        .into_iter()
-        .filter(|pass| !format!("{pass:?}").starts_with("ChangeAxes"))
-        .collect();
-    Optimizer {
-        passes,
-        steps: None,
-    }
-    .optimize(model)
-}
-
 /// Finds the output with `len` elements; outputs are matched by size rather than position
 /// because converters do not keep their order stable.
 fn output_with_len<'a>(
-    outputs: &'a [TValue],
+    outputs: &[&'a [f32]],
     len: usize,
     what: &str,
 ) -> Result<&'a [f32], PoseError> {
-    for o in outputs {
-        if o.len() == len {
-            return o
-                .try_as_plain_ram()
-                .and_then(|v| v.as_slice::<f32>())
-                .map_err(PoseError::inference);
-        }
-    }
-    Err(PoseError::Inference(format!(
-        "{what}: no output with {len} values"
-    )))
+    outputs
+        .iter()
+        .copied()
+        .find(|o| o.len() == len)
+        .ok_or_else(|| PoseError::Inference(format!("{what}: no output with {len} values")))
+}
+
+fn lock(net: &Mutex<Compiled>) -> std::sync::MutexGuard<'_, Compiled> {
+    // A panic mid-run leaves nothing half-written that the next run reads.
+    net.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl PoseModel {
-    /// Loads `pose_landmarker_lite.task` (MediaPipe's bundle of the two networks).
+    /// Loads `pose_landmarker_lite.task` (MediaPipe's bundle of the two networks) and the
+    /// LiteRT library installed beside it.
     pub fn load(task_file: &Path) -> Result<PoseModel, PoseError> {
         let bytes = match std::fs::read(task_file) {
             Ok(b) => b,
@@ -144,40 +85,19 @@ impl PoseModel {
             }
         };
         let entries = asset::entries(&bytes)?;
-        let d = detector::INPUT_SIZE;
-        let l = landmarks::INPUT_SIZE;
-        let detector_bytes = asset::entry(&entries, asset::DETECTOR_ENTRY)?;
-        let landmark_bytes = asset::entry(&entries, asset::LANDMARKS_ENTRY)?;
-        // The two optimisations are independent: one per core halves the start-up.
-        let (detector, landmarks) = std::thread::scope(|s| {
-            let detector = s.spawn(|| {
-                plan(
-                    detector_bytes,
-                    "detector",
-                    [1, d, d, 3],
-                    &[detector::NUM_ANCHORS * 12, detector::NUM_ANCHORS],
-                )
-            });
-            let landmarks = plan(
-                landmark_bytes,
-                "landmark model",
-                [1, l, l, 3],
-                // Not the segmentation mask nor the world landmarks.
-                &[
-                    landmarks::NUM_POINTS * 5,
-                    1,
-                    landmarks::HEATMAP_SIDE * landmarks::HEATMAP_SIDE * landmarks::NUM_POINTS,
-                ],
-            );
-            (
-                detector.join().expect("detector loader panicked"),
-                landmarks,
-            )
-        });
+        let detector_bytes = asset::entry(&entries, asset::DETECTOR_ENTRY)?.to_vec();
+        let mut landmark_bytes = asset::entry(&entries, asset::LANDMARKS_ENTRY)?.to_vec();
+        prune::keep_outputs(&mut landmark_bytes, &LANDMARK_OUTPUTS)?;
+        let runtime = Runtime::load(&task_file.with_file_name(litert::LIBRARY_FILE))?;
+        let (d, l) = (detector::INPUT_SIZE as i32, landmarks::INPUT_SIZE as i32);
+        let detector = litert::Model::parse(&runtime, detector_bytes, "detector")?;
+        let landmarks = litert::Model::parse(&runtime, landmark_bytes, "landmark model")?;
         Ok(PoseModel {
-            detector: detector?,
-            landmarks: landmarks?,
+            landmark_net: Mutex::new(landmarks.compile("landmark model", &[1, l, l, 3])?),
+            detector_net: Mutex::new(detector.compile("detector", &[1, d, d, 3])?),
             anchors: detector::anchors(),
+            _landmarks: landmarks,
+            _detector: detector,
         })
     }
 
@@ -196,13 +116,13 @@ impl PoseModel {
             -1.0,
             &mut input,
         );
-        let outputs = self.run(&self.detector, input, size)?;
         let n = detector::NUM_ANCHORS;
-        let boxes = output_with_len(&outputs, n * 12, "detector")?;
-        let scores = output_with_len(&outputs, n, "detector")?;
-        let best = detector::weighted_nms(detector::decode(boxes, scores, &self.anchors))
-            .into_iter()
-            .next();
+        let detections = lock(&self.detector_net).run(&input, |outputs| {
+            let boxes = output_with_len(outputs, n * 12, "detector")?;
+            let scores = output_with_len(outputs, n, "detector")?;
+            Ok(detector::decode(boxes, scores, &self.anchors))
+        })??;
+        let best = detector::weighted_nms(detections).into_iter().next();
         Ok(best.map(|d| detector::detection_roi(&d, pad, image.width, image.height)))
     }
 
@@ -223,27 +143,20 @@ impl PoseModel {
             0.0,
             &mut input,
         );
-        let outputs = self.run(&self.landmarks, input, size)?;
-        let raw = output_with_len(&outputs, landmarks::NUM_POINTS * 5, "landmark model")?;
-        let presence = output_with_len(&outputs, 1, "landmark model")?[0];
         let hm_side = landmarks::HEATMAP_SIDE;
-        let heatmap = output_with_len(
-            &outputs,
-            hm_side * hm_side * landmarks::NUM_POINTS,
-            "landmark model",
-        )?;
-        let mut points: Vec<CropPoint> = landmarks::decode(raw);
-        landmarks::refine_with_heatmap(&mut points, heatmap, hm_side);
+        let (points, presence) = lock(&self.landmark_net).run(&input, |outputs| {
+            let what = "landmark model";
+            let raw = output_with_len(outputs, landmarks::NUM_POINTS * 5, what)?;
+            let presence = output_with_len(outputs, 1, what)?[0];
+            let heatmap =
+                output_with_len(outputs, hm_side * hm_side * landmarks::NUM_POINTS, what)?;
+            let mut points: Vec<CropPoint> = landmarks::decode(raw);
+            landmarks::refine_with_heatmap(&mut points, heatmap, hm_side);
+            Ok((points, presence))
+        })??;
         Ok(LandmarkRun {
             points: landmarks::project(&points, roi),
             presence,
         })
-    }
-
-    fn run(&self, plan: &Plan, input: Vec<f32>, size: usize) -> Result<TVec<TValue>, PoseError> {
-        let tensor: Tensor = tract_ndarray::Array4::from_shape_vec((1, size, size, 3), input)
-            .map_err(PoseError::inference)?
-            .into();
-        plan.run(tvec!(tensor.into())).map_err(PoseError::inference)
     }
 }

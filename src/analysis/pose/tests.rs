@@ -42,24 +42,112 @@ fn missing_model_names_the_fix() {
 }
 
 #[test]
-fn normalised_graphs_have_no_unsupported_ops() {
+fn missing_runtime_names_the_fix() {
     let Some(path) = model_path() else { return };
-    let bytes = std::fs::read(path).unwrap();
-    let entries = asset::entries(&bytes).unwrap();
-    for name in [asset::DETECTOR_ENTRY, asset::LANDMARKS_ENTRY] {
-        let out = normalise::normalise(asset::entry(&entries, name).unwrap()).unwrap();
-        let m = tract_tflite::tflite::root_as_model(&out).unwrap();
-        let codes = m.operator_codes().unwrap();
-        for op in m.subgraphs().unwrap().get(0).operators().unwrap() {
-            let c = codes.get(op.opcode_index() as usize);
-            let code = c.builtin_code().0.max(c.deprecated_builtin_code() as i32);
-            use tract_tflite::tflite::BuiltinOperator as B;
-            assert!(
-                ![B::DEQUANTIZE.0, B::DENSIFY.0, B::DEPTH_TO_SPACE.0].contains(&code),
-                "{name}: {code}"
-            );
+    let dir = std::env::temp_dir().join(format!("airtime-pose-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let task = dir.join("pose_landmarker_lite.task");
+    std::fs::copy(path, &task).unwrap();
+    let err = PoseModel::load(&task).err().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    match &err {
+        PoseError::ModelMissing { path } => assert!(path.ends_with("libLiteRt.so"), "{err}"),
+        other => panic!("expected ModelMissing, got {other}"),
+    }
+    assert!(
+        err.to_string().contains("scripts/fetch-pose-model"),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_threads_get_the_same_answers() {
+    let Some(model) = load() else { return };
+    // A grey frame with a darker figure-sized block: not a person, but it exercises both
+    // networks, whichever thread runs them and in whatever order.
+    let (w, h) = (360u32, 640u32);
+    let mut data = vec![160u8; (w * h * 3) as usize];
+    for y in 150..550 {
+        for x in 140..220 {
+            let i = ((y * w + x) * 3) as usize;
+            data[i..i + 3].copy_from_slice(&[60, 50, 40]);
         }
     }
+    let image = RgbImage {
+        width: w,
+        height: h,
+        data: &data,
+    };
+    let roi = roi::Roi::letterbox(w, h).0;
+    let run = || {
+        let lm = model.landmarks(&image, &roi).unwrap();
+        (lm.points, lm.presence, model.detect(&image).unwrap())
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(run);
+        let b = s.spawn(run);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1, b.1);
+    assert_eq!(format!("{:?}", a.2), format!("{:?}", b.2));
+    assert_eq!(a.0, run().0);
+}
+
+#[test]
+fn pruning_keeps_the_outputs_we_read_bit_identical() {
+    let Some(path) = model_path() else { return };
+    let bundle = std::fs::read(&path).unwrap();
+    let entries = asset::entries(&bundle).unwrap();
+    let full = asset::entry(&entries, asset::LANDMARKS_ENTRY)
+        .unwrap()
+        .to_vec();
+    let mut pruned = full.clone();
+    let kept = prune::keep_outputs(&mut pruned, &model::LANDMARK_OUTPUTS).unwrap();
+    assert!(
+        kept < 280,
+        "only {kept} operators left is expected, not most of 305"
+    );
+
+    let runtime = litert::Runtime::load(&path.with_file_name(litert::LIBRARY_FILE)).unwrap();
+    let outputs_of = |bytes: Vec<u8>| {
+        let model = litert::Model::parse(&runtime, bytes, "landmarks").unwrap();
+        let mut net = model.compile("landmarks", &[1, 256, 256, 3]).unwrap();
+        let input: Vec<f32> = (0..256 * 256 * 3)
+            .map(|i| (i % 251) as f32 / 251.0)
+            .collect();
+        net.run(&input, |outs| {
+            outs.iter().map(|o| o.to_vec()).collect::<Vec<_>>()
+        })
+        .unwrap()
+    };
+    let (full_out, pruned_out) = (outputs_of(full), outputs_of(pruned));
+    assert_eq!(full_out.len(), 5);
+    assert_eq!(pruned_out.len(), 3);
+    for out in &pruned_out {
+        assert!(
+            full_out.contains(out),
+            "pruned output of {} values differs",
+            out.len()
+        );
+    }
+}
+
+#[test]
+fn pruning_refuses_a_graph_without_the_outputs() {
+    let Some(path) = model_path() else { return };
+    let bundle = std::fs::read(&path).unwrap();
+    let entries = asset::entries(&bundle).unwrap();
+    let mut detector = asset::entry(&entries, asset::DETECTOR_ENTRY)
+        .unwrap()
+        .to_vec();
+    let err = prune::keep_outputs(&mut detector, &[195]).unwrap_err();
+    assert!(
+        err.to_string().contains("no output with 195 values"),
+        "{err}"
+    );
+    let mut garbage = vec![0xffu8; 64];
+    assert!(prune::keep_outputs(&mut garbage, &[1]).is_err());
 }
 
 #[test]

@@ -116,6 +116,9 @@ pub fn decode(
         // not start at zero.
         .arg("-copyts")
         .args(["-protocol_whitelist", "file", "-f", demuxer.ffmpeg_name()])
+        // One decoding thread: the pose pass keeps both cores busy, frame threading costs
+        // more CPU for the same frames, and its frame buffers cost memory (1080p: ~10 MB).
+        .args(["-threads", "1"])
         .arg("-i")
         .arg(file_url(path))
         .args(["-map", &format!("0:{}", info.stream_index)])
