@@ -17,10 +17,10 @@ use super::{Landmark, RgbImage};
 ///
 /// Load once per process and share it (it is `Send + Sync`; ~40 ms); each
 /// [`PoseTracker`](super::PoseTracker) borrows it. Each network is compiled once (its
-/// XNNPACK plan and buffers: 15–25 MB each) and runs for one thread at a time. A second
-/// copy of the landmark network, so that the scout and dense trackers never wait for each
-/// other, measured no faster (2.5 ms an inference is short next to the rest of a frame's
-/// work) and cost 10–14 MB more.
+/// XNNPACK plan and buffers: 15–25 MB each) and runs for one caller at a time: the scout and
+/// dense trackers, and concurrent analyses, take turns. A second copy of the landmark
+/// network, so that the two trackers never wait for each other, measured 3–5 % faster for
+/// 11–13 MB more (fikra 91 MB, over a quarter of the peer's peak).
 pub struct PoseModel {
     landmark_net: Mutex<Compiled>,
     detector_net: Mutex<Compiled>,
