@@ -21,11 +21,12 @@ pub(crate) struct Entry<'a> {
     pub data: &'a [u8],
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+/// Little-endian reads that stop at the end of the buffer (also used by `prune.rs`).
+pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(super) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4)
         .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }

@@ -48,7 +48,7 @@ pub(crate) struct LandmarkRun {
 }
 
 /// Finds the output with `len` elements; outputs are matched by size rather than position
-/// because converters do not keep their order stable.
+/// because pruning reorders them and the bundle's order is no contract.
 fn output_with_len<'a>(
     outputs: &[&'a [f32]],
     len: usize,

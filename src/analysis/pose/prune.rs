@@ -9,6 +9,7 @@
 //! output list shrinks the same way. Nothing else moves, so a few dozen lines of flatbuffer
 //! reading do it, with every read bounds-checked.
 
+use super::asset;
 use super::error::PoseError;
 
 // Field numbers in TFLite's schema (schema.fbs).
@@ -29,17 +30,11 @@ struct Flatbuffer<'a>(&'a [u8]);
 
 impl Flatbuffer<'_> {
     fn u32_at(&self, at: usize) -> Result<u32, PoseError> {
-        self.0
-            .get(at..at + 4)
-            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-            .ok_or_else(|| bad("offset out of range"))
+        asset::u32_at(self.0, at).ok_or_else(|| bad("offset out of range"))
     }
 
     fn u16_at(&self, at: usize) -> Result<u16, PoseError> {
-        self.0
-            .get(at..at + 2)
-            .map(|s| u16::from_le_bytes([s[0], s[1]]))
-            .ok_or_else(|| bad("offset out of range"))
+        asset::u16_at(self.0, at).ok_or_else(|| bad("offset out of range"))
     }
 
     /// Follows the unsigned offset stored at `at`.
@@ -77,9 +72,14 @@ impl Flatbuffer<'_> {
     }
 
     fn i32s(&self, table: usize, id: usize) -> Result<Vec<i32>, PoseError> {
-        let Some((v, len)) = self.vector(table, id)? else {
-            return Ok(Vec::new());
-        };
+        match self.vector(table, id)? {
+            Some(vector) => self.i32s_of(vector),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The elements of the `i32` vector at `v` with `len` elements.
+    fn i32s_of(&self, (v, len): (usize, usize)) -> Result<Vec<i32>, PoseError> {
         (0..len)
             .map(|i| self.u32_at(v + 4 + 4 * i).map(|x| x as i32))
             .collect()
@@ -122,7 +122,10 @@ pub(crate) fn keep_outputs(bytes: &mut [u8], element_counts: &[usize]) -> Result
             .product())
     };
 
-    let outputs = fb.i32s(graph, SUBGRAPH_OUTPUTS)?;
+    let outputs_vector = fb
+        .vector(graph, SUBGRAPH_OUTPUTS)?
+        .ok_or_else(|| bad("no outputs"))?;
+    let outputs = fb.i32s_of(outputs_vector)?;
     let mut wanted = Vec::with_capacity(element_counts.len());
     for &count in element_counts {
         let mut found = None;
@@ -158,7 +161,7 @@ pub(crate) fn keep_outputs(bytes: &mut [u8], element_counts: &[usize]) -> Result
         }
     }
 
-    let (outputs_at, _) = fb.vector(graph, SUBGRAPH_OUTPUTS)?.expect("read above");
+    let outputs_at = outputs_vector.0;
     let kept: Vec<usize> = (0..n_ops).filter(|&i| needed[i]).collect();
     let slots: Vec<u32> = kept
         .iter()
