@@ -1,4 +1,4 @@
-//! Runs one analysis: probe → (model loads meanwhile) → decode + pose → kinematics.
+//! Runs one analysis: probe (ffmpeg starts and the model loads meanwhile) → decode + pose → kinematics.
 
 mod error;
 mod heap;
@@ -52,21 +52,30 @@ pub fn analyze_traced(
         fraction: 0.0,
     });
 
-    // The model loads (~0.15 s, once per process) while ffprobe reads the file and ffmpeg
-    // starts decoding (its start-up alone takes ~0.1 s).
-    let ((info, probe_time), reader, (model, load_time)) = std::thread::scope(|s| {
+    // ffmpeg starts decoding and the model loads (~0.1 s each, once per process for the
+    // model) while ffprobe reads the file (~0.08 s): no frame is read before the probe has
+    // accepted the file.
+    let ((info, probe_time), early, (model, load_time)) = std::thread::scope(|s| {
         let loader = s.spawn(|| timed(|| model_cache::get(&options.pose_model)));
-        let (info, probe_time) = timed(|| video::probe(path, &options.limits));
-        let reader = info
-            .as_ref()
-            .ok()
-            .map(|info| video::decode(path, info, &decode_options(info, options)));
+        let early = video::decode_unprobed(
+            path,
+            &options.limits,
+            options.analysis_long_side,
+            DecodeOptions::default().timeout,
+        );
+        let probed = timed(|| video::probe(path, &options.limits));
         let loaded = loader.join().expect("model loader panicked");
-        ((info, probe_time), reader, loaded)
+        (probed, early, loaded)
     });
     // A bad file is reported before a setup problem: it is what the user can fix.
     let info = info?;
-    let reader = reader.expect("decoding starts once the probe succeeds")?;
+    let reader = if info.has_square_pixels() {
+        early?
+    } else {
+        // ffmpeg sized the frames without the sample aspect ratio: start again, told the size.
+        drop(early);
+        video::decode(path, &info, &decode_options(&info, options))?
+    };
     let model = model?;
 
     let pose_started = Instant::now();
@@ -137,16 +146,8 @@ fn dump_poses(series: &PoseSeries) {
 
 /// Frames scaled so the longer side is at most `analysis_long_side`.
 fn decode_options(info: &VideoInfo, options: &AnalyzeOptions) -> DecodeOptions {
-    let long = info.width.max(info.height).max(1);
-    let target = if long <= options.analysis_long_side {
-        info.width
-    } else {
-        let scaled =
-            f64::from(info.width) * f64::from(options.analysis_long_side) / f64::from(long);
-        scaled.round() as u32
-    };
     DecodeOptions {
-        target_width: target.max(2) & !1,
+        target_width: video::width_for_long_side(info, options.analysis_long_side),
         ..DecodeOptions::default()
     }
 }

@@ -12,10 +12,15 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::error::VideoError;
+use super::limits::{VideoLimits, ALLOWED_DECODERS};
 use super::probe::VideoInfo;
 use super::process::{file_url, spawn, strip_log_prefixes, tool_path};
 use super::showinfo::{self, Line, Tap, OUTPUT_NAME, SOURCE_NAME};
-use super::sniff::Demuxer;
+use super::sniff::{sniff, Demuxer};
+
+/// Output frames are scaled down, never up, and a scaled 4K clip is far below this: a larger
+/// size in ffmpeg's log is a fault, not a frame to allocate.
+const MAX_FRAME_PIXELS: u64 = 4096 * 4096;
 
 /// How to decode. `Default`: 640 px wide, 120 s budget, whole clip.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +84,19 @@ pub fn output_size(info: &VideoInfo, target_width: u32) -> (u32, u32) {
     (w, h)
 }
 
+/// The width that fits a clip's longer side into `long_side` pixels (never upscaling), for
+/// [`DecodeOptions::target_width`].
+pub fn width_for_long_side(info: &VideoInfo, long_side: u32) -> u32 {
+    let long = info.width.max(info.height).max(1);
+    let target = if long <= long_side {
+        info.width
+    } else {
+        let scaled = f64::from(info.width) * f64::from(long_side) / f64::from(long);
+        scaled.round() as u32
+    };
+    target.max(2) & !1
+}
+
 /// Starts ffmpeg on a probed clip and returns a streaming frame iterator.
 ///
 /// `start_s` is implemented by decoding from the beginning and discarding earlier frames
@@ -90,13 +108,77 @@ pub fn decode(
     info: &VideoInfo,
     opts: &DecodeOptions,
 ) -> Result<FrameReader, VideoError> {
-    let started = Instant::now();
     let demuxer = Demuxer::from_format_name(&info.container).ok_or_else(|| {
         VideoError::UnsupportedFormat {
             format: info.container.clone(),
         }
     })?;
     let (width, height) = output_size(info, opts.target_width);
+    let input = Input {
+        demuxer,
+        stream: info.stream_index.to_string(),
+        max_pixels: None,
+    };
+    start(path, &input, &format!("{width}:{height}"), opts)
+}
+
+/// Starts ffmpeg before the clip is probed, so its start-up (~0.1 s of loading libraries and
+/// finding the first frame) overlaps ffprobe's. Frames are scaled so the longer side is at
+/// most `long_side`, sized by ffmpeg exactly as [`output_size`] sizes them for a clip with
+/// square pixels; for other clips (see [`VideoInfo::has_square_pixels`]) drop the reader and
+/// [`decode`] once probed. Nothing is known about the file yet: it gets the first video
+/// stream that is not cover art, only the decoders of [`ALLOWED_CODECS`] and at most
+/// `limits.max_pixels` per picture, and must still pass the probe before a frame is read.
+///
+/// [`ALLOWED_CODECS`]: super::limits::ALLOWED_CODECS
+pub fn decode_unprobed(
+    path: &Path,
+    limits: &VideoLimits,
+    long_side: u32,
+    timeout: Duration,
+) -> Result<FrameReader, VideoError> {
+    let input = Input {
+        demuxer: sniff(path)?,
+        stream: "V:0".into(),
+        // Decoders count the padded width (up to 64 more pixels a row): an eighth of slack
+        // keeps every clip the probe accepts while still refusing absurd sizes up front.
+        max_pixels: Some(limits.max_pixels.saturating_mul(9) / 8),
+    };
+    let opts = DecodeOptions {
+        timeout,
+        ..DecodeOptions::default()
+    };
+    start(path, &input, &fit_long_side(long_side), &opts)
+}
+
+/// scale filter size expressions for [`output_size`] at [`width_for_long_side`]: the same
+/// arithmetic, in the same order, in double precision, on the rotated picture.
+fn fit_long_side(long_side: u32) -> String {
+    let even = |x: &str| format!("trunc(({x})/2)*2");
+    let target = format!("if(gt(max(iw,ih),{long_side}),round(iw*{long_side}/max(iw,ih)),iw)");
+    let width = format!(
+        "max(2,{})",
+        even(&format!("min({},iw)", even(&format!("max(2,{target})"))))
+    );
+    format!("w='{width}':h='max(1,round(ow*ih/iw/2))*2'")
+}
+
+/// What ffmpeg is told to read.
+struct Input {
+    demuxer: Demuxer,
+    /// Stream specifier within input 0.
+    stream: String,
+    /// Largest picture a decoder may allocate, when the probe has not checked the size yet.
+    max_pixels: Option<u64>,
+}
+
+fn start(
+    path: &Path,
+    input: &Input,
+    scale_size: &str,
+    opts: &DecodeOptions,
+) -> Result<FrameReader, VideoError> {
+    let started = Instant::now();
     // showinfo checksums every frame unless told not to (a full-size pass over each frame).
     let mut graph = format!("{SOURCE_NAME}=checksum=0,");
     if let Some(start) = opts.start_s {
@@ -107,7 +189,7 @@ pub fn decode(
     // Area averaging is the right kernel for 2-6× downscales and costs little more than
     // bilinear; autorotation is inserted by ffmpeg ahead of this graph.
     graph.push_str(&format!(
-        "scale={width}:{height}:flags=area,{OUTPUT_NAME}=checksum=0"
+        "scale={scale_size}:flags=area,{OUTPUT_NAME}=checksum=0"
     ));
 
     let mut cmd = Command::new(tool_path("ffmpeg"));
@@ -115,14 +197,24 @@ pub fn decode(
         // Keep the container's timestamps so pts_s matches ffprobe even when the stream does
         // not start at zero.
         .arg("-copyts")
-        .args(["-protocol_whitelist", "file", "-f", demuxer.ffmpeg_name()])
+        .args([
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            input.demuxer.ffmpeg_name(),
+        ])
+        .args(["-codec_whitelist", ALLOWED_DECODERS]);
+    if let Some(max) = input.max_pixels {
+        cmd.args(["-max_pixels", &max.to_string()]);
+    }
+    cmd
         // Two decoding threads, not one per core: the same frames either way; one thread
         // left 1080p clips waiting for frames (plate: 1.41 → 1.28 s with two), and ffmpeg's
         // default keeps a frame buffer per thread (1080p: ~10 MB more) for no gain here.
         .args(["-threads", "2"])
         .arg("-i")
         .arg(file_url(path))
-        .args(["-map", &format!("0:{}", info.stream_index)])
+        .args(["-map", &format!("0:{}", input.stream)])
         .args(["-an", "-sn", "-dn", "-fps_mode", "passthrough"])
         .args(["-vf", &graph])
         .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]);
@@ -161,8 +253,6 @@ pub fn decode(
         timed_out,
         deadline,
         timeout: opts.timeout,
-        width,
-        height,
         end_s: opts.end_s,
         time_base: None,
         pending: VecDeque::new(),
@@ -194,6 +284,8 @@ fn read_log(stderr: impl Read, tx: Sender<Event>) {
         } else if ["[error]", "[fatal]", "[panic]"]
             .iter()
             .any(|tag| line.contains(tag))
+            // Probing refuses the decoders of the streams not decoded (audio): not a fault.
+            && !line.contains("not on whitelist")
         {
             Event::Error(strip_log_prefixes(&line).to_string())
         } else {
@@ -225,8 +317,6 @@ pub struct FrameReader {
     timed_out: Arc<AtomicBool>,
     deadline: Instant,
     timeout: Duration,
-    width: u32,
-    height: u32,
     end_s: Option<f64>,
     time_base: Option<(i64, i64)>,
     pending: VecDeque<Pending>,
@@ -236,15 +326,6 @@ pub struct FrameReader {
 }
 
 impl FrameReader {
-    /// Width of every frame this reader yields.
-    pub fn width(&self) -> u32 {
-        self.width
-    }
-
-    pub fn height(&self) -> u32 {
-        self.height
-    }
-
     /// Process id of the ffmpeg child, for logs and tests.
     pub fn child_id(&self) -> u32 {
         self.child.lock().map(|c| c.id()).unwrap_or(0)
@@ -317,8 +398,19 @@ impl FrameReader {
         (self.next_index, self.seconds(pts, pts_time))
     }
 
-    fn read_frame(&mut self, index: u64, pts_s: f64) -> Result<Frame, VideoError> {
-        let len = self.width as usize * self.height as usize * 3;
+    /// Reads the picture ffmpeg announced as `size` on its output tap.
+    fn read_frame(
+        &mut self,
+        index: u64,
+        pts_s: f64,
+        size: Option<(u32, u32)>,
+    ) -> Result<Frame, VideoError> {
+        let (width, height) = size
+            .filter(|&(w, h)| w > 0 && h > 0 && u64::from(w) * u64::from(h) <= MAX_FRAME_PIXELS)
+            .ok_or_else(|| {
+                VideoError::Decode(format!("ffmpeg reported no usable frame size ({size:?})"))
+            })?;
+        let len = width as usize * height as usize * 3;
         let mut rgb = vec![0u8; len];
         let stdout = self.stdout.as_mut().expect("stdout present while running");
         stdout
@@ -328,8 +420,8 @@ impl FrameReader {
         Ok(Frame {
             index: u32::try_from(index).unwrap_or(u32::MAX),
             pts_s,
-            width: self.width,
-            height: self.height,
+            width,
+            height,
             rgb,
         })
     }
@@ -363,6 +455,7 @@ impl Iterator for FrameReader {
                     n,
                     pts,
                     pts_time,
+                    ..
                 }) => {
                     let pts_s = self.seconds(pts, pts_time);
                     // Frames before `start_s` pile up here; only the newest few can still match.
@@ -379,6 +472,7 @@ impl Iterator for FrameReader {
                     tap: Tap::Output,
                     pts,
                     pts_time,
+                    size,
                     ..
                 }) => {
                     let (index, pts_s) = self.match_source(pts, pts_time);
@@ -387,7 +481,7 @@ impl Iterator for FrameReader {
                         self.stop_child();
                         return None;
                     }
-                    return match self.read_frame(index, pts_s) {
+                    return match self.read_frame(index, pts_s, size) {
                         Ok(frame) => Some(Ok(frame)),
                         Err(e) => {
                             // A short read means ffmpeg died or was killed; say why if we can.

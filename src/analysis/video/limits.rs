@@ -8,6 +8,10 @@ use super::error::VideoError;
 /// exotic (and less battle-tested) ffmpeg decoder never sees untrusted input.
 pub const ALLOWED_CODECS: &[&str] = &["h264", "hevc", "vp8", "vp9", "av1", "mpeg4"];
 
+/// ffmpeg's decoders for [`ALLOWED_CODECS`] (AV1 has three), for `-codec_whitelist`: ffmpeg
+/// refuses to open any other, also while it probes streams it will not decode.
+pub(crate) const ALLOWED_DECODERS: &str = "h264,hevc,vp8,vp9,libdav1d,libaom-av1,av1,mpeg4";
+
 /// Upload limits. `Default` is what the web app uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoLimits {

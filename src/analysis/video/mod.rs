@@ -37,7 +37,9 @@ mod process;
 mod showinfo;
 mod sniff;
 
-pub use decode::{decode, output_size, DecodeOptions, Frame, FrameReader};
+pub use decode::{
+    decode, decode_unprobed, output_size, width_for_long_side, DecodeOptions, Frame, FrameReader,
+};
 pub use error::VideoError;
 pub use limits::{VideoLimits, ALLOWED_CODECS};
 pub use motion::MotionEstimator;

@@ -42,6 +42,19 @@ pub struct VideoInfo {
     pub stream_index: u32,
 }
 
+impl VideoInfo {
+    /// The stored picture, rotated, is already the display size: ffmpeg can size the frames
+    /// without being told the sample aspect ratio (see `decode_unprobed`).
+    pub fn has_square_pixels(&self) -> bool {
+        let (w, h) = if self.rotation_deg % 180 == 90 {
+            (self.coded_height, self.coded_width)
+        } else {
+            (self.coded_width, self.coded_height)
+        };
+        (w, h) == (self.width, self.height)
+    }
+}
+
 /// Probes `path` with ffprobe (killed after `limits.probe_timeout`) and checks the limits.
 ///
 /// The container is recognised from its magic bytes first and the matching demuxer is forced,

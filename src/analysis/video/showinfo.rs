@@ -17,12 +17,14 @@ pub(crate) const OUTPUT_NAME: &str = "showinfo@airtime_out";
 pub(crate) enum Line {
     /// `config in time_base: 1/600, ...`
     TimeBase { tap: Tap, num: i64, den: i64 },
-    /// `n: 12 pts: 7680 pts_time:0.5 ...`; `pts` is None for NOPTS.
+    /// `n: 12 pts: 7680 pts_time:0.5 ... s:640x360 ...`; `pts` is None for NOPTS.
     Frame {
         tap: Tap,
         n: u64,
         pts: Option<i64>,
         pts_time: Option<f64>,
+        /// Picture size (`s:WxH`).
+        size: Option<(u32, u32)>,
     },
 }
 
@@ -49,11 +51,16 @@ pub(crate) fn parse(line: &str) -> Option<Line> {
     let n = rest.split_whitespace().next()?.parse().ok()?;
     let pts = value_after(rest, "pts:").and_then(|v| v.parse().ok());
     let pts_time = value_after(rest, "pts_time:").and_then(|v| v.parse().ok());
+    let size = value_after(rest, "s:").and_then(|v| {
+        let (w, h) = v.split_once('x')?;
+        Some((w.parse().ok()?, h.parse().ok()?))
+    });
     Some(Line::Frame {
         tap,
         n,
         pts,
         pts_time,
+        size,
     })
 }
 
@@ -77,14 +84,15 @@ mod unit {
 
     #[test]
     fn parses_frame_and_timebase_lines() {
-        let l = "[showinfo@airtime_src @ 0x556878e69540] [info] n:   3 pts:   1536 pts_time:0.1     pos:     4988 fmt:yuv420p";
+        let l = "[showinfo@airtime_src @ 0x556878e69540] [info] n:   3 pts:   1536 pts_time:0.1     pos:     4988 fmt:yuv420p sar:1/1 s:362x640 i:P iskey:1";
         assert_eq!(
             parse(l),
             Some(Line::Frame {
                 tap: Tap::Source,
                 n: 3,
                 pts: Some(1536),
-                pts_time: Some(0.1)
+                pts_time: Some(0.1),
+                size: Some((362, 640)),
             })
         );
         let l =

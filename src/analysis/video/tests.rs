@@ -442,6 +442,91 @@ fn other_codecs_and_containers_are_rejected() {
     }
 }
 
+/// The engine starts ffmpeg before the probe: its frames must be those of a probed decode.
+#[test]
+fn unprobed_decode_gives_the_probed_frames() {
+    require_ffmpeg!();
+    let dir = Scratch::new("unprobed");
+    let limits = VideoLimits::default();
+    let mut clips = Vec::new();
+    for (name, size) in [
+        ("wide.mp4", "1280x720"),
+        ("odd_ratio.mp4", "478x850"),
+        ("tall.mp4", "1080x1920"),
+        ("small.mp4", "322x180"),
+    ] {
+        let clip = dir.path(name);
+        lavfi_clip(&clip, &format!("testsrc2=size={size}:rate=10"), 0.3, X264);
+        clips.push(clip);
+    }
+    let rotated = dir.path("rotated.mp4");
+    let source = clips[1].to_str().unwrap().to_string();
+    ffmpeg(
+        &["-i", &source, "-c", "copy", "-metadata:s:v:0", "rotate=90"],
+        &rotated,
+    );
+    clips.push(rotated);
+    for clip in &clips {
+        let info = probe(clip, &limits).unwrap();
+        assert!(info.has_square_pixels(), "{info:?}");
+        for long_side in [640, 256] {
+            let probed = DecodeOptions {
+                target_width: width_for_long_side(&info, long_side),
+                ..DecodeOptions::default()
+            };
+            let want = decode_all(clip, &info, &probed);
+            let got: Vec<Frame> = decode_unprobed(clip, &limits, long_side, probed.timeout)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(
+                (got[0].width, got[0].height),
+                output_size(&info, probed.target_width),
+                "{clip:?} at {long_side}"
+            );
+            assert!(got == want, "{clip:?} at {long_side}: frames differ");
+        }
+    }
+}
+
+#[test]
+fn anamorphic_clips_are_not_decoded_unprobed() {
+    require_ffmpeg!();
+    let dir = Scratch::new("anamorphic");
+    let clip = dir.path("clip.mp4");
+    let mut args = X264.to_vec();
+    args.extend(["-vf", "setsar=4/3"]);
+    lavfi_clip(&clip, "testsrc2=size=480x360:rate=10", 0.3, &args);
+    let info = probe(&clip, &VideoLimits::default()).unwrap();
+    assert_eq!((info.width, info.height), (640, 360));
+    assert!(!info.has_square_pixels());
+}
+
+#[test]
+fn unprobed_decode_opens_only_allowed_decoders() {
+    require_ffmpeg!();
+    let dir = Scratch::new("unprobed-codec");
+    let mjpeg = dir.path("mjpeg.mov");
+    lavfi_clip(
+        &mjpeg,
+        "testsrc2=size=64x64:rate=5",
+        0.4,
+        &["-c:v", "mjpeg"],
+    );
+    let frames: Vec<_> = decode_unprobed(
+        &mjpeg,
+        &VideoLimits::default(),
+        640,
+        Duration::from_secs(20),
+    )
+    .unwrap()
+    .collect();
+    assert!(
+        matches!(frames.as_slice(), [Err(VideoError::Decode(_))]),
+        "{frames:?}"
+    );
+}
+
 #[test]
 fn timeout_kills_ffmpeg() {
     require_ffmpeg!();
