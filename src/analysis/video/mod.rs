@@ -23,7 +23,11 @@
 //! - `Frame::index` is the frame's position in a default ffmpeg decode (edit-list pre-roll
 //!   dropped) and `Frame::pts_s` its presentation time, both identical to what
 //!   `ffprobe -show_frames` lists, including when decoding starts at `start_s`.
-//! - Frames are upright (ffmpeg's autorotation applied) with square pixels.
+//! - Frames are upright (ffmpeg's autorotation applied) with square pixels; `decode_unprobed`,
+//!   which starts ffmpeg before the probe so the two overlap, is for clips whose stored pixels
+//!   are square (`VideoInfo::has_square_pixels`), and no frame should be read from it before
+//!   the probe has accepted the file.
+//! - ffmpeg opens only the decoders of `ALLOWED_CODECS`, also for streams it only probes.
 //! - Dropping a [`FrameReader`] kills and reaps ffmpeg.
 //!
 //! Tools are found on PATH, or through `AIRTIME_FFMPEG` / `AIRTIME_FFPROBE`.
