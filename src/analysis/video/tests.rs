@@ -417,10 +417,8 @@ fn larger_than_4k_is_rejected() {
     }
 }
 
-#[test]
-fn other_codecs_and_containers_are_rejected() {
-    require_ffmpeg!();
-    let dir = Scratch::new("other");
+/// A MOV holding MJPEG: a container we read with a codec we refuse.
+fn mjpeg_mov(dir: &Scratch) -> PathBuf {
     let mjpeg = dir.path("mjpeg.mov");
     lavfi_clip(
         &mjpeg,
@@ -428,6 +426,14 @@ fn other_codecs_and_containers_are_rejected() {
         0.4,
         &["-c:v", "mjpeg"],
     );
+    mjpeg
+}
+
+#[test]
+fn other_codecs_and_containers_are_rejected() {
+    require_ffmpeg!();
+    let dir = Scratch::new("other");
+    let mjpeg = mjpeg_mov(&dir);
     assert!(matches!(
         probe(&mjpeg, &VideoLimits::default()),
         Err(VideoError::UnsupportedCodec { codec }) if codec == "mjpeg"
@@ -506,13 +512,7 @@ fn anamorphic_clips_are_not_decoded_unprobed() {
 fn unprobed_decode_opens_only_allowed_decoders() {
     require_ffmpeg!();
     let dir = Scratch::new("unprobed-codec");
-    let mjpeg = dir.path("mjpeg.mov");
-    lavfi_clip(
-        &mjpeg,
-        "testsrc2=size=64x64:rate=5",
-        0.4,
-        &["-c:v", "mjpeg"],
-    );
+    let mjpeg = mjpeg_mov(&dir);
     let frames: Vec<_> = decode_unprobed(
         &mjpeg,
         &VideoLimits::default(),
