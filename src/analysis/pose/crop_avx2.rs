@@ -84,7 +84,7 @@ pub(super) unsafe fn samples(
     let (fx, fy) = (_mm256_and_si256(qx, mask), _mm256_and_si256(qy, mask));
 
     // Each tap on its own, clamped into the image as the scalar `px` does; with a zero
-    // border a clamped tap is masked out of the gather and reads 0 instead.
+    // border a clamped tap is masked to 0 after its load.
     let zero = _mm256_setzero_si256();
     let one = _mm256_set1_epi32(1);
     let clamp = |v: __m256i, last: i32| {
@@ -106,7 +106,7 @@ pub(super) unsafe fn samples(
         (index(cx0, cy1), cx0, cy1, x0, y1),
         (index(cx1, cy1), cx1, cy1, x1, y1),
     ];
-    // A gather reads four bytes from each tap: only the image's very last pixel would read
+    // Each tap reads four bytes: only the image's very last pixel would read
     // past the buffer, and it takes the scalar path.
     let Some(last_safe) = width
         .checked_mul(height)
@@ -121,25 +121,38 @@ pub(super) unsafe fn samples(
     if _mm256_testz_si256(over, over) == 0 {
         return false;
     }
-    let base = data.as_ptr().cast::<i32>();
-    let gather = |(i, cx, cy, x, y): (__m256i, __m256i, __m256i, __m256i, __m256i)| {
+    // Four bytes per tap, loaded one lane at a time: AVX2 gathers are microcoded on AMD
+    // (and on Intel since the Gather Data Sampling fix); on an AMD EPYC the four gathers
+    // per group took two thirds of the crop's time, and plain loads of the same bytes cut
+    // the crop's total by a fifth (dunk: 490 → 381 samples).
+    let base = data.as_ptr();
+    let load = |(i, cx, cy, x, y): (__m256i, __m256i, __m256i, __m256i, __m256i)| {
+        let mut at = [0i32; LANES];
+        // SAFETY: `at` holds 8 i32.
+        unsafe { _mm256_storeu_si256(at.as_mut_ptr().cast(), i) };
         // SAFETY: every index is a clamped pixel's first byte, and no four-byte read
         // reaches past the buffer (tested above; the caller's contract gives its length).
-        unsafe {
-            if zero_border {
-                let inside = _mm256_and_si256(_mm256_cmpeq_epi32(cx, x), _mm256_cmpeq_epi32(cy, y));
-                _mm256_mask_i32gather_epi32::<1>(zero, base, i, inside)
-            } else {
-                _mm256_i32gather_epi32::<1>(base, i)
-            }
+        let p = unsafe {
+            _mm256_setr_epi32(
+                base.add(at[0] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[1] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[2] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[3] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[4] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[5] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[6] as usize).cast::<i32>().read_unaligned(),
+                base.add(at[7] as usize).cast::<i32>().read_unaligned(),
+            )
+        };
+        if zero_border {
+            // A clamped tap lies outside the image and reads 0.
+            let inside = _mm256_and_si256(_mm256_cmpeq_epi32(cx, x), _mm256_cmpeq_epi32(cy, y));
+            _mm256_and_si256(p, inside)
+        } else {
+            p
         }
     };
-    let (p00, p10, p01, p11) = (
-        gather(taps[0]),
-        gather(taps[1]),
-        gather(taps[2]),
-        gather(taps[3]),
-    );
+    let (p00, p10, p01, p11) = (load(taps[0]), load(taps[1]), load(taps[2]), load(taps[3]));
     let byte = _mm256_set1_epi32(255);
     let (scale, offset) = (_mm256_set1_ps(scale), _mm256_set1_ps(offset));
     let channel = |shift: __m128i| {
