@@ -1,4 +1,5 @@
-//! Streams RGB frames out of ffmpeg with each frame's own presentation timestamp.
+//! Streams RGB frames out of ffmpeg with each frame's own presentation timestamp. ffmpeg
+//! scales and writes planar YUV 4:2:2; each frame is converted to RGB here (`yuv_rgb`).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -17,6 +18,7 @@ use super::probe::VideoInfo;
 use super::process::{file_url, spawn, strip_log_prefixes, tool_path};
 use super::showinfo::{self, Line, Tap, OUTPUT_NAME, SOURCE_NAME};
 use super::sniff::{sniff, Demuxer};
+use super::yuv_rgb::{Colour, Converter};
 
 /// Output frames are scaled down, never up, and a scaled 4K clip is far below this: a larger
 /// size in ffmpeg's log is a fault, not a frame to allocate.
@@ -187,9 +189,12 @@ fn start(
         graph.push_str(&format!("select='gte(t,{:.6})',", start - 0.0005));
     }
     // Area averaging is the right kernel for 2-6× downscales and costs little more than
-    // bilinear; autorotation is inserted by ffmpeg ahead of this graph.
+    // bilinear; autorotation is inserted by ffmpeg ahead of this graph. Planar 4:2:2 (the
+    // `j` variant for full-range video, so the range is not converted) is converted to RGB
+    // here: see `yuv_rgb`. `accurate_rnd` picks swscale's exact vertical scaler, whose
+    // rounding the conversion relies on.
     graph.push_str(&format!(
-        "scale={scale_size}:flags=area,{OUTPUT_NAME}=checksum=0"
+        "scale={scale_size}:flags=area+accurate_rnd,format=yuv422p|yuvj422p,{OUTPUT_NAME}=checksum=0"
     ));
 
     let mut cmd = Command::new(tool_path("ffmpeg"));
@@ -217,7 +222,7 @@ fn start(
         .args(["-map", &format!("0:{}", input.stream)])
         .args(["-an", "-sn", "-dn", "-fps_mode", "passthrough"])
         .args(["-vf", &graph])
-        .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]);
+        .args(["-f", "rawvideo", "pipe:1"]);
     let mut child = spawn("ffmpeg", cmd)?;
     let stdout = child.stdout.take().expect("stdout piped");
     let stderr = child.stderr.take().expect("stderr piped");
@@ -256,6 +261,10 @@ fn start(
         end_s: opts.end_s,
         time_base: None,
         pending: VecDeque::new(),
+        announced: None,
+        stashed: None,
+        converter: None,
+        yuv: Vec::new(),
         last_error: None,
         next_index: 0,
         finished: false,
@@ -305,6 +314,14 @@ struct Pending {
     pts_s: f64,
 }
 
+/// A frame the output tap has announced; its colour line comes next, then its pixels.
+struct Announced {
+    index: u64,
+    pts_s: f64,
+    size: Option<(u32, u32)>,
+    format: Option<String>,
+}
+
 /// Streaming iterator over decoded frames. Holds one frame at a time; dropping it kills and
 /// reaps ffmpeg.
 pub struct FrameReader {
@@ -320,6 +337,12 @@ pub struct FrameReader {
     end_s: Option<f64>,
     time_base: Option<(i64, i64)>,
     pending: VecDeque<Pending>,
+    announced: Option<Announced>,
+    /// An event that arrived where a colour line was expected, handled on the next call.
+    stashed: Option<Event>,
+    converter: Option<(Colour, Converter)>,
+    /// The latest frame's planar YUV, reused.
+    yuv: Vec<u8>,
     last_error: Option<String>,
     next_index: u64,
     finished: bool,
@@ -398,24 +421,42 @@ impl FrameReader {
         (self.next_index, self.seconds(pts, pts_time))
     }
 
-    /// Reads the picture ffmpeg announced as `size` on its output tap.
-    fn read_frame(
-        &mut self,
-        index: u64,
-        pts_s: f64,
-        size: Option<(u32, u32)>,
-    ) -> Result<Frame, VideoError> {
+    /// Reads the picture the output tap announced and converts it to RGB in `colour`.
+    fn read_frame(&mut self, frame: Announced, colour: Colour) -> Result<Frame, VideoError> {
+        let Announced {
+            index,
+            pts_s,
+            size,
+            format,
+        } = frame;
         let (width, height) = size
-            .filter(|&(w, h)| w > 0 && h > 0 && u64::from(w) * u64::from(h) <= MAX_FRAME_PIXELS)
+            .filter(|&(w, h)| {
+                w > 0 && h > 0 && w % 2 == 0 && u64::from(w) * u64::from(h) <= MAX_FRAME_PIXELS
+            })
             .ok_or_else(|| {
                 VideoError::Decode(format!("ffmpeg reported no usable frame size ({size:?})"))
             })?;
-        let len = width as usize * height as usize * 3;
-        let mut rgb = vec![0u8; len];
+        let colour = match format.as_deref() {
+            Some("yuv422p") => colour,
+            Some("yuvj422p") => colour.with_full_range(true),
+            other => {
+                return Err(VideoError::Decode(format!(
+                    "ffmpeg wrote frames as {other:?}, not planar YUV 4:2:2"
+                )))
+            }
+        };
+        let (w, h) = (width as usize, height as usize);
+        self.yuv.resize(w * h * 2, 0);
         let stdout = self.stdout.as_mut().expect("stdout present while running");
         stdout
-            .read_exact(&mut rgb)
+            .read_exact(&mut self.yuv)
             .map_err(|e| VideoError::Decode(format!("ffmpeg output ended inside a frame ({e})")))?;
+        if self.converter.as_ref().is_none_or(|(c, _)| *c != colour) {
+            self.converter = Some((colour, Converter::new(colour)));
+        }
+        let (_, converter) = self.converter.as_ref().expect("set above");
+        let mut rgb = vec![0u8; w * h * 3];
+        converter.convert(&self.yuv, w, h, &mut rgb);
         self.next_index = index + 1;
         Ok(Frame {
             index: u32::try_from(index).unwrap_or(u32::MAX),
@@ -424,6 +465,23 @@ impl FrameReader {
             height,
             rgb,
         })
+    }
+
+    /// Reads the announced frame, turning a failure into the reason ffmpeg gives.
+    fn emit(&mut self, frame: Announced, colour: Colour) -> Option<Result<Frame, VideoError>> {
+        match self.read_frame(frame, colour) {
+            Ok(frame) => Some(Ok(frame)),
+            Err(e) => {
+                // A short read means ffmpeg died or was killed; say why if we can.
+                match self.finish() {
+                    Some(Err(reason)) => Some(Err(reason)),
+                    _ => {
+                        self.finished = true;
+                        Some(Err(e))
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -435,15 +493,43 @@ impl Iterator for FrameReader {
             return None;
         }
         loop {
-            let remaining = self.deadline.saturating_duration_since(Instant::now());
-            let event = match self.events.recv_timeout(remaining) {
-                Ok(ev) => ev,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.timed_out.store(true, Ordering::SeqCst);
-                    return self.finish();
+            let event = match self.stashed.take() {
+                Some(ev) => ev,
+                None => {
+                    let remaining = self.deadline.saturating_duration_since(Instant::now());
+                    match self.events.recv_timeout(remaining) {
+                        Ok(ev) => ev,
+                        Err(RecvTimeoutError::Timeout) => {
+                            self.timed_out.store(true, Ordering::SeqCst);
+                            return self.finish();
+                        }
+                        Err(RecvTimeoutError::Disconnected) => Event::Closed,
+                    }
                 }
-                Err(RecvTimeoutError::Disconnected) => Event::Closed,
             };
+            if let Some(frame) = self.announced.take() {
+                match event {
+                    Event::Info(Line::Colour {
+                        tap: Tap::Output,
+                        range,
+                        space,
+                    }) => return self.emit(frame, Colour::from_names(&space, &range)),
+                    Event::Error(msg) => {
+                        self.last_error = Some(msg);
+                        self.announced = Some(frame);
+                        continue;
+                    }
+                    Event::Info(Line::Colour { .. }) | Event::Info(Line::TimeBase { .. }) => {
+                        self.announced = Some(frame);
+                        continue;
+                    }
+                    other => {
+                        // No colour line (ffmpeg always logs one): untagged video.
+                        self.stashed = Some(other);
+                        return self.emit(frame, Colour::default());
+                    }
+                }
+            }
             match event {
                 Event::Info(Line::TimeBase { tap, num, den }) => {
                     if tap == Tap::Source {
@@ -473,6 +559,7 @@ impl Iterator for FrameReader {
                     pts,
                     pts_time,
                     size,
+                    format,
                     ..
                 }) => {
                     let (index, pts_s) = self.match_source(pts, pts_time);
@@ -481,20 +568,14 @@ impl Iterator for FrameReader {
                         self.stop_child();
                         return None;
                     }
-                    return match self.read_frame(index, pts_s, size) {
-                        Ok(frame) => Some(Ok(frame)),
-                        Err(e) => {
-                            // A short read means ffmpeg died or was killed; say why if we can.
-                            match self.finish() {
-                                Some(Err(reason)) => Some(Err(reason)),
-                                _ => {
-                                    self.finished = true;
-                                    Some(Err(e))
-                                }
-                            }
-                        }
-                    };
+                    self.announced = Some(Announced {
+                        index,
+                        pts_s,
+                        size,
+                        format,
+                    });
                 }
+                Event::Info(Line::Colour { .. }) => {}
                 Event::Error(msg) => self.last_error = Some(msg),
                 Event::Closed => return self.finish(),
             }

@@ -27,6 +27,9 @@
 //!   which starts ffmpeg before the probe so the two overlap, is for clips whose stored pixels
 //!   are square (`VideoInfo::has_square_pixels`), and no frame should be read from it before
 //!   the probe has accepted the file.
+//! - A scaled frame's RGB is, to the bit, what ffmpeg's `scale=…:flags=area` with
+//!   `-pix_fmt rgb24` gives (8-bit 4:2:0 sources); ffmpeg stops at planar YUV and the
+//!   conversion runs here, vectorised, instead of in swscale's scalar C.
 //! - ffmpeg opens only the decoders of `ALLOWED_CODECS`, also for streams it only probes.
 //! - Dropping a [`FrameReader`] kills and reaps ffmpeg.
 //!
@@ -40,6 +43,9 @@ mod probe;
 mod process;
 mod showinfo;
 mod sniff;
+mod yuv_rgb;
+#[cfg(target_arch = "x86_64")]
+mod yuv_rgb_avx2;
 
 pub use decode::{
     decode, decode_unprobed, output_size, width_for_long_side, DecodeOptions, Frame, FrameReader,

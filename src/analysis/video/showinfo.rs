@@ -13,7 +13,7 @@ pub(crate) enum Tap {
 pub(crate) const SOURCE_NAME: &str = "showinfo@airtime_src";
 pub(crate) const OUTPUT_NAME: &str = "showinfo@airtime_out";
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Line {
     /// `config in time_base: 1/600, ...`
     TimeBase { tap: Tap, num: i64, den: i64 },
@@ -25,6 +25,14 @@ pub(crate) enum Line {
         pts_time: Option<f64>,
         /// Picture size (`s:WxH`).
         size: Option<(u32, u32)>,
+        /// Pixel format (`fmt:yuv422p`).
+        format: Option<String>,
+    },
+    /// `color_range:tv color_space:bt709 …`, logged right after each frame's line.
+    Colour {
+        tap: Tap,
+        range: String,
+        space: String,
     },
 }
 
@@ -47,6 +55,14 @@ pub(crate) fn parse(line: &str) -> Option<Line> {
         }
         return Some(Line::TimeBase { tap, num, den });
     }
+    if body.starts_with("color_range:") {
+        let field = |key| value_after(body, key).unwrap_or("unknown").to_string();
+        return Some(Line::Colour {
+            tap,
+            range: field("color_range:"),
+            space: field("color_space:"),
+        });
+    }
     let rest = body.strip_prefix("n:")?;
     let n = rest.split_whitespace().next()?.parse().ok()?;
     let pts = value_after(rest, "pts:").and_then(|v| v.parse().ok());
@@ -55,12 +71,14 @@ pub(crate) fn parse(line: &str) -> Option<Line> {
         let (w, h) = v.split_once('x')?;
         Some((w.parse().ok()?, h.parse().ok()?))
     });
+    let format = value_after(rest, "fmt:").map(str::to_string);
     Some(Line::Frame {
         tap,
         n,
         pts,
         pts_time,
         size,
+        format,
     })
 }
 
@@ -93,6 +111,16 @@ mod unit {
                 pts: Some(1536),
                 pts_time: Some(0.1),
                 size: Some((362, 640)),
+                format: Some("yuv420p".to_string()),
+            })
+        );
+        let l = "[showinfo@airtime_out @ 0x1] [info] color_range:pc color_space:bt709 color_primaries:bt709 color_trc:bt709";
+        assert_eq!(
+            parse(l),
+            Some(Line::Colour {
+                tap: Tap::Output,
+                range: "pc".to_string(),
+                space: "bt709".to_string(),
             })
         );
         let l =

@@ -495,6 +495,74 @@ fn unprobed_decode_gives_the_probed_frames() {
     }
 }
 
+/// ffmpeg's own scale-and-convert to RGB24, as the decoder asked for it before it took
+/// planar YUV and converted it itself.
+fn ffmpeg_rgb24(clip: &Path, width: u32, height: u32) -> Vec<u8> {
+    let o = Command::new("ffmpeg")
+        .args(["-hide_banner", "-v", "error", "-nostdin", "-i"])
+        .arg(clip)
+        .args(["-an", "-fps_mode", "passthrough", "-vf"])
+        .arg(format!("scale={width}:{height}:flags=area"))
+        .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
+#[test]
+fn scaled_frames_are_ffmpegs_own_rgb_to_the_bit() {
+    require_ffmpeg!();
+    let dir = Scratch::new("yuv-rgb");
+    // Colour tags change swscale's matrix and range.
+    let tagged = |space: &str, range: &str, pix_fmt: &'static str| -> Vec<String> {
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            pix_fmt,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            "-colorspace".to_string(),
+            space.to_string(),
+            "-color_range".to_string(),
+            range.to_string(),
+        ])
+        .collect()
+    };
+    for (name, size, args) in [
+        ("bt709.mp4", "1280x720", tagged("bt709", "tv", "yuv420p")),
+        ("bt601.mp4", "478x850", tagged("smpte170m", "tv", "yuv420p")),
+        ("full.mp4", "1080x1920", tagged("bt470bg", "pc", "yuvj420p")),
+        (
+            "untagged.mp4",
+            "720x404",
+            X264.iter().map(|s| s.to_string()).collect(),
+        ),
+    ] {
+        let clip = dir.path(name);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        lavfi_clip(&clip, &format!("testsrc2=size={size}:rate=10"), 0.3, &args);
+        let info = probe(&clip, &VideoLimits::default()).unwrap();
+        let opts = DecodeOptions {
+            target_width: 360,
+            ..DecodeOptions::default()
+        };
+        let frames = decode_all(&clip, &info, &opts);
+        let (w, h) = (frames[0].width, frames[0].height);
+        assert!(w < info.width, "{name}: the test needs a scaled clip");
+        let ours: Vec<u8> = frames.iter().flat_map(|f| f.rgb.iter().copied()).collect();
+        let theirs = ffmpeg_rgb24(&clip, w, h);
+        assert_eq!(ours.len(), theirs.len(), "{name}");
+        let differing = ours.iter().zip(&theirs).filter(|(a, b)| a != b).count();
+        assert_eq!(differing, 0, "{name}: {differing} bytes differ");
+    }
+}
+
 #[test]
 fn anamorphic_clips_are_not_decoded_unprobed() {
     require_ffmpeg!();
