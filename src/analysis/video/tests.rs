@@ -564,6 +564,41 @@ fn scaled_frames_are_ffmpegs_own_rgb_to_the_bit() {
 }
 
 #[test]
+fn unscaled_and_ten_bit_frames_are_close_to_ffmpegs_rgb() {
+    require_ffmpeg!();
+    let dir = Scratch::new("yuv-rgb-near");
+    // Not scaled, swscale converts 4:2:0 to 4:2:2 on its own path, and a 10-bit source is
+    // dithered to 8 bits: the same picture, not the same bits.
+    let unscaled = dir.path("unscaled.mp4");
+    lavfi_clip(&unscaled, "testsrc2=size=320x240:rate=10", 0.3, X264);
+    let ten_bit = dir.path("ten_bit.mp4");
+    let x265 = ["-c:v", "libx265", "-x265-params", "log-level=error"];
+    let mut args = x265.to_vec();
+    args.extend(["-pix_fmt", "yuv420p10le", "-tag:v", "hvc1"]);
+    lavfi_clip(&ten_bit, "testsrc2=size=640x480:rate=10", 0.3, &args);
+    for (clip, target_width) in [(&unscaled, 640), (&ten_bit, 320)] {
+        let info = probe(clip, &VideoLimits::default()).unwrap();
+        let opts = DecodeOptions {
+            target_width,
+            ..DecodeOptions::default()
+        };
+        let frames = decode_all(clip, &info, &opts);
+        assert_eq!(frames.len(), 3, "{clip:?}");
+        let (w, h) = (frames[0].width, frames[0].height);
+        let ours: Vec<u8> = frames.iter().flat_map(|f| f.rgb.iter().copied()).collect();
+        let theirs = ffmpeg_rgb24(clip, w, h);
+        assert_eq!(ours.len(), theirs.len(), "{clip:?}");
+        let total: u64 = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = total as f64 / ours.len() as f64;
+        assert!(mean < 2.0, "{clip:?}: mean difference {mean:.2} levels");
+    }
+}
+
+#[test]
 fn anamorphic_clips_are_not_decoded_unprobed() {
     require_ffmpeg!();
     let dir = Scratch::new("anamorphic");
