@@ -22,6 +22,10 @@ use super::video::{self, DecodeOptions, VideoInfo};
 
 /// Share of the progress bar given to decoding and tracking (the rest is quick).
 const TRACKING_SHARE: f64 = 0.95;
+/// Clips expected to have at least this many frames get a second landmark network (see
+/// `PoseModel::add_second_landmark_net`); shorter ones finish before it would pay back its
+/// compile time and memory.
+const SECOND_NETWORK_MIN_FRAMES: f64 = 150.0;
 
 /// Analyses the jump in the video at `path`. Blocking and CPU-heavy (two threads): call
 /// it from a blocking task. `progress` is called with a non-decreasing fraction.
@@ -79,18 +83,25 @@ pub fn analyze_traced(
     let model = model?;
 
     let pose_started = Instant::now();
-    let pass = pose_pass::run(
-        reader,
-        &info,
-        &model,
-        &mut |f| {
-            progress(Progress {
-                stage: Stage::Tracking,
-                fraction: f * TRACKING_SHARE,
-            })
-        },
-        &|| options.cancelled(),
-    )?;
+    let pass = std::thread::scope(|s| {
+        if expected_frames(&info) >= SECOND_NETWORK_MIN_FRAMES {
+            // Compiled on the side; the trackers take it up once it exists, and if it fails
+            // the first copy serves alone.
+            s.spawn(|| model.add_second_landmark_net().ok());
+        }
+        pose_pass::run(
+            reader,
+            &info,
+            &model,
+            &mut |f| {
+                progress(Progress {
+                    stage: Stage::Tracking,
+                    fraction: f * TRACKING_SHARE,
+                })
+            },
+            &|| options.cancelled(),
+        )
+    })?;
     let pose_time = pose_started.elapsed();
     dump_poses(&pass.series);
 
@@ -142,6 +153,13 @@ fn dump_poses(series: &PoseSeries) {
             let _ = std::fs::write(path, json);
         }
     }
+}
+
+fn expected_frames(info: &VideoInfo) -> f64 {
+    info.frame_count
+        .map(|n| n as f64)
+        .or_else(|| info.avg_fps.map(|fps| fps * info.duration_s))
+        .unwrap_or(0.0)
 }
 
 /// Frames scaled so the longer side is at most `analysis_long_side`.

@@ -31,11 +31,27 @@ const ENV_OPTION_MIN_LOGGER_SEVERITY: i32 = 25;
 const ANY_TYPE_INT: i32 = 2;
 const LOG_SEVERITY_ERROR: i64 = 3;
 const MAX_RANK: usize = 8;
-/// XNNPACK on two threads per inference. The dense tracker's chain of frames is the critical
-/// path on clips that are movement throughout (dunk: 1.2 → 1.0 s), and its second thread
-/// uses what the scout and ffmpeg leave idle. XNNPACK splits an operator's outputs between
-/// threads, never a sum, so the results are bit-identical to one thread's (all eight clips).
-const CPU_OPTIONS: &CStr = c"num_threads = 2\n";
+/// XNNPACK threads per inference of one compiled network. XNNPACK splits an operator's
+/// outputs between threads, never a sum, so the results are bit-identical either way (all
+/// eight clips).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    One,
+    /// The dense tracker's chain of frames is the critical path on clips that are movement
+    /// throughout (dunk: 1.2 → 1.0 s), and the second thread uses what the scout and ffmpeg
+    /// leave idle.
+    Two,
+}
+
+impl Threads {
+    /// LiteRT keeps a pointer to the options' text, hence static strings.
+    fn cpu_options(self) -> &'static CStr {
+        match self {
+            Threads::One => c"num_threads = 1\n",
+            Threads::Two => c"num_threads = 2\n",
+        }
+    }
+}
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -237,7 +253,12 @@ impl Model {
 
     /// Compiles the model for the CPU with its input and output buffers. `input` is the
     /// expected input shape, checked here so a different model fails at load, not per frame.
-    pub fn compile(&self, what: &str, input: &[i32]) -> Result<Compiled, PoseError> {
+    pub fn compile(
+        &self,
+        what: &str,
+        input: &[i32],
+        threads: Threads,
+    ) -> Result<Compiled, PoseError> {
         let invalid = |e: String| PoseError::ModelInvalid(format!("{what}: {e}"));
         let api = &self.runtime.api;
         let env = self.runtime.env;
@@ -262,7 +283,7 @@ impl Model {
                 check(
                     (api.LiteRtCreateOpaqueOptions)(
                         c"xnnpack".as_ptr(),
-                        CPU_OPTIONS.as_ptr().cast_mut().cast(),
+                        threads.cpu_options().as_ptr().cast_mut().cast(),
                         keep_payload,
                         &mut cpu,
                     ),

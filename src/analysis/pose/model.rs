@@ -1,14 +1,14 @@
 //! Loading the two networks and running them on one image.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock, TryLockError};
 
 use super::asset;
 use super::crop::{self, Border};
 use super::detector::{self, Anchor};
 use super::error::PoseError;
 use super::landmarks::{self, CropPoint};
-use super::litert::{self, Compiled, Runtime};
+use super::litert::{self, Compiled, Runtime, Threads};
 use super::prune;
 use super::roi::Roi;
 use super::{Landmark, RgbImage};
@@ -18,15 +18,15 @@ use super::{Landmark, RgbImage};
 /// Load once per process and share it (it is `Send + Sync`; ~40 ms); each
 /// [`PoseTracker`](super::PoseTracker) borrows it. Each network is compiled once (its
 /// XNNPACK plan and buffers: 15–25 MB each) and runs for one caller at a time: the scout and
-/// dense trackers, and concurrent analyses, take turns. A second copy of the landmark
-/// network, so that the two trackers never wait for each other, measured 3–5 % faster for
-/// 11–13 MB more (fikra 91 MB, over a quarter of the peer's peak).
+/// dense trackers, and concurrent analyses, take turns. Clips with many frames to pose add a
+/// second copy of the landmark network ([`PoseModel::add_second_landmark_net`]).
 pub struct PoseModel {
     landmark_net: Mutex<Compiled>,
+    second_landmark_net: OnceLock<Mutex<Compiled>>,
     detector_net: Mutex<Compiled>,
     anchors: Vec<Anchor>,
     /// Declared after the compiled networks, which are dropped first.
-    _landmarks: litert::Model,
+    landmarks_model: litert::Model,
     _detector: litert::Model,
 }
 
@@ -93,12 +93,47 @@ impl PoseModel {
         let detector = litert::Model::parse(&runtime, detector_bytes, "detector")?;
         let landmarks = litert::Model::parse(&runtime, landmark_bytes, "landmark model")?;
         Ok(PoseModel {
-            landmark_net: Mutex::new(landmarks.compile("landmark model", &[1, l, l, 3])?),
-            detector_net: Mutex::new(detector.compile("detector", &[1, d, d, 3])?),
+            landmark_net: Mutex::new(landmarks.compile(
+                "landmark model",
+                &[1, l, l, 3],
+                Threads::Two,
+            )?),
+            second_landmark_net: OnceLock::new(),
+            detector_net: Mutex::new(detector.compile("detector", &[1, d, d, 3], Threads::Two)?),
             anchors: detector::anchors(),
-            _landmarks: landmarks,
+            landmarks_model: landmarks,
             _detector: detector,
         })
+    }
+
+    /// Compiles a second copy of the landmark network, on one XNNPACK thread, which a tracker
+    /// takes while the first is busy: the scout and the dense tracker then pose at the same
+    /// time, each on a core, with less of XNNPACK's spinning and synchronisation than two
+    /// threads on one inference (alternating runs: dunk −8 % in ten, arnau −5 %, kunal −4 % in six).
+    /// It costs ~10 MB and ~25 ms to compile, so it pays on clips with many frames; once
+    /// added it stays for the process. The landmarks are the same whichever copy runs.
+    pub fn add_second_landmark_net(&self) -> Result<(), PoseError> {
+        if self.second_landmark_net.get().is_none() {
+            let l = landmarks::INPUT_SIZE as i32;
+            let net =
+                self.landmarks_model
+                    .compile("landmark model", &[1, l, l, 3], Threads::One)?;
+            // Another caller may have won the race: its copy serves just as well.
+            let _ = self.second_landmark_net.set(Mutex::new(net));
+        }
+        Ok(())
+    }
+
+    /// [`Self::landmarks`] on the second copy: the first is held busy meanwhile.
+    #[cfg(test)]
+    pub(crate) fn landmarks_on_second_copy(
+        &self,
+        image: &RgbImage<'_>,
+        roi: &Roi,
+    ) -> Result<LandmarkRun, PoseError> {
+        assert!(self.second_landmark_net.get().is_some(), "no second copy");
+        let _busy = lock(&self.landmark_net);
+        self.landmarks(image, roi)
     }
 
     /// Runs the detector on the whole (letterboxed) image and returns the landmark ROI of the
@@ -144,7 +179,14 @@ impl PoseModel {
             &mut input,
         );
         let hm_side = landmarks::HEATMAP_SIDE;
-        let (points, presence) = lock(&self.landmark_net).run(&input, |outputs| {
+        let mut net = match self.landmark_net.try_lock() {
+            Ok(net) => net,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                lock(self.second_landmark_net.get().unwrap_or(&self.landmark_net))
+            }
+        };
+        let (points, presence) = net.run(&input, |outputs| {
             let what = "landmark model";
             let raw = output_with_len(outputs, landmarks::NUM_POINTS * 5, what)?;
             let presence = output_with_len(outputs, 1, what)?[0];

@@ -60,19 +60,26 @@ fn missing_runtime_names_the_fix() {
     );
 }
 
-#[test]
-fn two_threads_get_the_same_answers() {
-    let Some(model) = load() else { return };
-    // A grey frame with a darker figure-sized block: not a person, but it exercises both
-    // networks, whichever thread runs them and in whatever order.
-    let (w, h) = (360u32, 640u32);
-    let mut data = vec![160u8; (w * h * 3) as usize];
+/// A grey 360×640 frame with a darker figure-sized block: not a person, but it exercises
+/// both networks.
+fn figure_block() -> Vec<u8> {
+    let (w, h) = (360usize, 640usize);
+    let mut data = vec![160u8; w * h * 3];
     for y in 150..550 {
         for x in 140..220 {
-            let i = ((y * w + x) * 3) as usize;
+            let i = (y * w + x) * 3;
             data[i..i + 3].copy_from_slice(&[60, 50, 40]);
         }
     }
+    data
+}
+
+#[test]
+fn two_threads_get_the_same_answers() {
+    let Some(model) = load() else { return };
+    // Whichever thread runs the networks and in whatever order.
+    let (w, h) = (360u32, 640u32);
+    let data = figure_block();
     let image = RgbImage {
         width: w,
         height: h,
@@ -95,6 +102,25 @@ fn two_threads_get_the_same_answers() {
 }
 
 #[test]
+fn the_second_landmark_network_gives_the_same_answers() {
+    let Some(model) = load() else { return };
+    let (w, h) = (360u32, 640u32);
+    let data = figure_block();
+    let image = RgbImage {
+        width: w,
+        height: h,
+        data: &data,
+    };
+    let roi = roi::Roi::letterbox(w, h).0;
+    let first = model.landmarks(&image, &roi).unwrap();
+    model.add_second_landmark_net().unwrap();
+    model.add_second_landmark_net().unwrap();
+    let second = model.landmarks_on_second_copy(&image, &roi).unwrap();
+    assert_eq!(first.points, second.points);
+    assert_eq!(first.presence, second.presence);
+}
+
+#[test]
 fn pruning_keeps_the_outputs_we_read_bit_identical() {
     let Some(path) = model_path() else { return };
     let bundle = std::fs::read(&path).unwrap();
@@ -112,7 +138,9 @@ fn pruning_keeps_the_outputs_we_read_bit_identical() {
     let runtime = litert::Runtime::load(&path.with_file_name(litert::LIBRARY_FILE)).unwrap();
     let outputs_of = |bytes: Vec<u8>| {
         let model = litert::Model::parse(&runtime, bytes, "landmarks").unwrap();
-        let mut net = model.compile("landmarks", &[1, 256, 256, 3]).unwrap();
+        let mut net = model
+            .compile("landmarks", &[1, 256, 256, 3], litert::Threads::Two)
+            .unwrap();
         let input: Vec<f32> = (0..256 * 256 * 3)
             .map(|i| (i % 251) as f32 / 251.0)
             .collect();
