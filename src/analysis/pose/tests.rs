@@ -60,64 +60,57 @@ fn missing_runtime_names_the_fix() {
     );
 }
 
-/// A grey 360×640 frame with a darker figure-sized block: not a person, but it exercises
-/// both networks.
-fn figure_block() -> Vec<u8> {
-    let (w, h) = (360usize, 640usize);
-    let mut data = vec![160u8; w * h * 3];
+/// Calls `f` with a grey 360×640 frame holding a darker figure-sized block (not a person,
+/// but it exercises both networks) and the whole frame as the region of interest.
+fn with_figure_block(f: impl FnOnce(&RgbImage<'_>, &roi::Roi)) {
+    let (w, h) = (360u32, 640u32);
+    let mut data = vec![160u8; (w * h * 3) as usize];
     for y in 150..550 {
         for x in 140..220 {
-            let i = (y * w + x) * 3;
+            let i = ((y * w + x) * 3) as usize;
             data[i..i + 3].copy_from_slice(&[60, 50, 40]);
         }
     }
-    data
+    let image = RgbImage {
+        width: w,
+        height: h,
+        data: &data,
+    };
+    f(&image, &roi::Roi::letterbox(w, h).0);
 }
 
 #[test]
 fn two_threads_get_the_same_answers() {
     let Some(model) = load() else { return };
     // Whichever thread runs the networks and in whatever order.
-    let (w, h) = (360u32, 640u32);
-    let data = figure_block();
-    let image = RgbImage {
-        width: w,
-        height: h,
-        data: &data,
-    };
-    let roi = roi::Roi::letterbox(w, h).0;
-    let run = || {
-        let lm = model.landmarks(&image, &roi).unwrap();
-        (lm.points, lm.presence, model.detect(&image).unwrap())
-    };
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(run);
-        let b = s.spawn(run);
-        (a.join().unwrap(), b.join().unwrap())
+    with_figure_block(|image, roi| {
+        let run = || {
+            let lm = model.landmarks(image, roi).unwrap();
+            (lm.points, lm.presence, model.detect(image).unwrap())
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(run);
+            let b = s.spawn(run);
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.1, b.1);
+        assert_eq!(format!("{:?}", a.2), format!("{:?}", b.2));
+        assert_eq!(a.0, run().0);
     });
-    assert_eq!(a.0, b.0);
-    assert_eq!(a.1, b.1);
-    assert_eq!(format!("{:?}", a.2), format!("{:?}", b.2));
-    assert_eq!(a.0, run().0);
 }
 
 #[test]
 fn the_second_landmark_network_gives_the_same_answers() {
     let Some(model) = load() else { return };
-    let (w, h) = (360u32, 640u32);
-    let data = figure_block();
-    let image = RgbImage {
-        width: w,
-        height: h,
-        data: &data,
-    };
-    let roi = roi::Roi::letterbox(w, h).0;
-    let first = model.landmarks(&image, &roi).unwrap();
-    model.add_second_landmark_net().unwrap();
-    model.add_second_landmark_net().unwrap();
-    let second = model.landmarks_on_second_copy(&image, &roi).unwrap();
-    assert_eq!(first.points, second.points);
-    assert_eq!(first.presence, second.presence);
+    with_figure_block(|image, roi| {
+        let first = model.landmarks(image, roi).unwrap();
+        model.add_second_landmark_net().unwrap();
+        model.add_second_landmark_net().unwrap();
+        let second = model.landmarks_on_second_copy(image, roi).unwrap();
+        assert_eq!(first.points, second.points);
+        assert_eq!(first.presence, second.presence);
+    });
 }
 
 #[test]
