@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := airtime
 SERVER := $(CARGO_TARGET_DIR)/release/airtime
 
-.PHONY: setup build run test test-unit test-e2e bench fmt clean-data
+.PHONY: setup build run test test-unit test-reliability test-e2e bench fmt clean-data
 
 setup:
 	@scripts/bootstrap
@@ -25,8 +25,16 @@ run: build
 	$(SERVER) serve
 
 # Unit and integration tests share the release artifacts of `build` (same profile and features).
+# The fuzzed-video suite runs on its own so its table is printed (500 files here).
+FUZZ_TEST := fuzzed_and_crafted_videos_fail_alone_and_clearly
 test-unit: build
-	cargo test --release --features ssr
+	cargo test --release --features ssr -- --skip $(FUZZ_TEST)
+	cargo test --release --features ssr --test analyses_http $(FUZZ_TEST) -- --nocapture
+
+# The reliability suite in full: 10,000 fuzzed and crafted videos through probe and engine child.
+test-reliability: build
+	AIRTIME_FUZZ_FILES=$${AIRTIME_FUZZ_FILES:-10000} cargo test --release --features ssr \
+	  --test analyses_http $(FUZZ_TEST) -- --nocapture
 
 test-e2e: build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test

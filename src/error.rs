@@ -50,6 +50,12 @@ pub enum AppError {
     TooManyUploads { retry_after_s: u64 },
     #[error("{}", busy_message(*limit))]
     AnalysisBusy { limit: u32, retry_after_s: u64 },
+    #[error("Airtime is busy with other uploads right now. Try again in {}.", wait_phrase(*retry_after_s))]
+    ServerBusy { retry_after_s: u64 },
+    #[error("Airtime is short of storage space for new videos right now. Please try again later.")]
+    StorageFull { retry_after_s: u64 },
+    #[error("Your stored videos already take up the {quota_mb} MB {} can keep. Delete analyses you no longer need to make room.", if *guest { "a guest" } else { "an account" })]
+    QuotaExceeded { quota_mb: u64, guest: bool },
     #[error(
         "This link cannot be used: it has been used already, has expired or is not a claim link."
     )]
@@ -79,7 +85,9 @@ impl AppError {
         match self {
             Self::InvalidInput { field, .. } | Self::WrongPassword { field } => Some(*field),
             Self::EmailTaken => Some(Field::Email),
-            Self::UploadTooLarge { .. } | Self::BadVideo { .. } => Some(Field::Video),
+            Self::UploadTooLarge { .. } | Self::BadVideo { .. } | Self::QuotaExceeded { .. } => {
+                Some(Field::Video)
+            }
             _ => None,
         }
     }
@@ -98,7 +106,8 @@ impl AppError {
             Self::NotFound => 404,
             Self::InvalidClaimLink => 410,
             Self::BadRequest => 400,
-            Self::Unreachable => 503,
+            Self::Unreachable | Self::ServerBusy { .. } => 503,
+            Self::StorageFull { .. } | Self::QuotaExceeded { .. } => 507,
             Self::Internal => 500,
         }
     }
@@ -108,7 +117,9 @@ impl AppError {
         match self {
             Self::RateLimited { retry_after_s }
             | Self::TooManyUploads { retry_after_s }
-            | Self::AnalysisBusy { retry_after_s, .. } => Some(*retry_after_s),
+            | Self::AnalysisBusy { retry_after_s, .. }
+            | Self::ServerBusy { retry_after_s }
+            | Self::StorageFull { retry_after_s } => Some(*retry_after_s),
             _ => None,
         }
     }

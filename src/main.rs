@@ -16,6 +16,8 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),
         Some("analyze") => cli::analyze::run(&args[1..]),
+        // Started by the server for each analysis (see server::engine), not by hand.
+        Some("engine") => airtime::server::engine::child::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

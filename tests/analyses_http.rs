@@ -4,6 +4,12 @@
 #[macro_use]
 mod common;
 mod clips;
+#[path = "analyses_http/fuzzed.rs"]
+mod fuzzed;
+#[path = "analyses_http/hostile.rs"]
+mod hostile;
+#[path = "analyses_http/killed.rs"]
+mod killed;
 
 use common::{
     empty_room_clip, error_code, generated_clip, postgres_available, unique_email, Backend, TestApp,
@@ -266,7 +272,7 @@ async fn only_the_owner_can_see_an_analysis(backend: Backend) {
 async fn guests_wait_for_their_analysis_and_are_rate_limited(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
         s.analysis_workers = 0;
-        s.guest_uploads_per_ip_per_hour = 2;
+        s.guest_uploads_per_ip_per_hour = 3;
     })
     .await;
     let guest = app.client();
@@ -276,7 +282,8 @@ async fn guests_wait_for_their_analysis_and_are_rate_limited(backend: Backend) {
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(error_code(response).await, "analysis_busy");
 
-    // Another guest on the same IP: one more upload, then the hourly limit.
+    // Another guest on the same IP: one more upload (the refused one counted too), then
+    // the hourly limit.
     let second = app.client();
     let _ = app.upload_clip(&second, "cmj").await;
     let third = app.client();

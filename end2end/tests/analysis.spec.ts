@@ -142,6 +142,37 @@ test("the form explains what is wrong before and after uploading", async ({ page
   await expect(page).toHaveURL(/\/$/);
 });
 
+/** 20,000 tiny frames one microsecond apart: a header declaring 0.02 s of a million fps. */
+function timestampBurstClip(): string {
+  const path = join(scratch, "timestamp-burst.mp4");
+  if (!existsSync(path)) {
+    execFileSync("ffmpeg", [
+      "-v", "error", "-nostdin", "-y",
+      "-f", "lavfi", "-i", "color=black:s=64x64:r=1000000", "-frames:v", "20000",
+      "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "1000000",
+      "-video_track_timescale", "1000000", "-fps_mode", "passthrough", path,
+    ]);
+  }
+  return path;
+}
+
+test("a guest whose upload breaks a limit is told why and can try again", async ({ page }) => {
+  const errors = watchConsole(page);
+  await gotoHydrated(page, "/");
+  await page.locator("#field-video").setInputFiles(timestampBurstClip());
+  await page.getByLabel("Countermovement jump").check();
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await expect(page.locator("#field-video-message")).toContainText(
+    "Airtime reads up to 240 frames per second",
+  );
+  await expect(page).toHaveURL(/\/$/);
+  // The refusal cost nothing: the same guest's next, honest clip is accepted.
+  await page.locator("#field-video").setInputFiles(emptyRoomClip());
+  await page.getByRole("button", { name: "Analyse jump" }).click();
+  await page.waitForURL(/\/analyses\/[0-9a-f-]{36}$/);
+  expect(errors).toEqual([]);
+});
+
 test("a guest signs up and finds the analysis saved in the history", async ({ page }) => {
   const errors = watchConsole(page);
   await analyse(page, emptyRoomClip());

@@ -12,6 +12,8 @@ pub mod progress;
 pub mod report;
 
 #[cfg(feature = "ssr")]
+pub mod confine;
+#[cfg(feature = "ssr")]
 mod engine;
 #[cfg(feature = "ssr")]
 pub mod pose;
@@ -20,7 +22,8 @@ pub mod video;
 
 #[cfg(feature = "ssr")]
 pub use engine::{
-    analyze, analyze_traced, keyframes, use_one_arena, AnalysisError, AnalyzeOptions, Traced,
+    analyze, analyze_traced, keyframes, load_pose_model, use_one_arena, AnalysisError,
+    AnalyzeOptions, Traced,
 };
 pub use kinematics::{JumpType, Options};
 pub use progress::{Progress, Stage};

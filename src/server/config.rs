@@ -65,6 +65,23 @@ pub struct Settings {
     pub job_max_attempts: u32,
     /// How often expired guest analyses are deleted.
     pub expiry_sweep_interval: Duration,
+    /// Video bytes one guest / one account may have stored (MB).
+    pub guest_storage_mb: u64,
+    pub user_storage_mb: u64,
+    /// Uploads are refused (507) while the data folder's disk has less than this free (MB).
+    pub min_free_disk_mb: u64,
+    /// Uploads received and probed at once; more wait outside with 503 and Retry-After.
+    pub concurrent_uploads: usize,
+    /// Address-space limit of each analysis child process, in MB (10^6 bytes).
+    pub engine_memory_mb: u64,
+    /// No analysis child runs longer than this, whatever the clip's length.
+    pub engine_max_wall: Duration,
+    /// This process' name among the nodes sharing the database; a restart under the same
+    /// name releases the jobs its previous run held at once. Default `<hostname>:<port>`.
+    pub node_name: String,
+    /// The binary started as `PROGRAM engine` for each analysis: this executable, unless a
+    /// test harness (whose executable is the test) names the server binary.
+    pub engine_program: PathBuf,
 }
 
 /// The `[airtime]` table; every key optional so a partial file still works.
@@ -91,6 +108,13 @@ struct AirtimeTable {
     analysis_workers: Option<usize>,
     job_max_attempts: Option<u32>,
     expiry_sweep_seconds: Option<u64>,
+    engine_memory_mb: Option<u64>,
+    engine_max_seconds: Option<u64>,
+    node_name: Option<String>,
+    guest_storage_mb: Option<u64>,
+    user_storage_mb: Option<u64>,
+    min_free_disk_mb: Option<u64>,
+    concurrent_uploads: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,6 +257,34 @@ impl Settings {
                     .unwrap_or(300)
                     .max(1),
             ),
+            guest_storage_mb: number(&env, "AIRTIME_GUEST_STORAGE_MB")?
+                .or(table.guest_storage_mb)
+                .unwrap_or(1000),
+            user_storage_mb: number(&env, "AIRTIME_USER_STORAGE_MB")?
+                .or(table.user_storage_mb)
+                .unwrap_or(20_000),
+            min_free_disk_mb: number(&env, "AIRTIME_MIN_FREE_DISK_MB")?
+                .or(table.min_free_disk_mb)
+                .unwrap_or(1000),
+            concurrent_uploads: number(&env, "AIRTIME_CONCURRENT_UPLOADS")?
+                .or(table.concurrent_uploads)
+                .unwrap_or(8)
+                .max(1),
+            engine_memory_mb: number(&env, "AIRTIME_ENGINE_MEMORY_MB")?
+                .or(table.engine_memory_mb)
+                .unwrap_or(1536)
+                .max(256),
+            engine_max_wall: Duration::from_secs(
+                number(&env, "AIRTIME_ENGINE_MAX_SECONDS")?
+                    .or(table.engine_max_seconds)
+                    .unwrap_or(300)
+                    .max(10),
+            ),
+            engine_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("airtime")),
+            node_name: env("AIRTIME_NODE_NAME")
+                .or(table.node_name)
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| format!("{}:{}", hostname(), leptos.site_addr.port())),
             data_dir,
             database_url,
             cookie_secure,
@@ -273,9 +325,27 @@ impl Settings {
         }
     }
 
+    /// How analysis children are started and bounded.
+    pub fn engine_config(&self) -> crate::server::engine::EngineConfig {
+        crate::server::engine::EngineConfig {
+            program: self.engine_program.clone(),
+            pose_model: self.pose_model.clone(),
+            memory_bytes: self.engine_memory_mb.saturating_mul(1_000_000),
+            max_wall: self.engine_max_wall,
+        }
+    }
+
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_upload_mb.saturating_mul(1_000_000)
     }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 fn number<T: std::str::FromStr>(

@@ -5,6 +5,7 @@ use axum::{
     extract::DefaultBodyLimit,
     middleware,
     routing::{get, post},
+    serve::ListenerExt,
     Router,
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -19,6 +20,7 @@ use super::{
     db::{Database, DbError},
     health,
     jobs::{self, JobSignal},
+    listener::BoundedListener,
     middleware::{
         origin::require_same_origin, request_span::trace_request,
         session_keepalive::keep_session_alive,
@@ -55,6 +57,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
+    /// Tells the analysis workers to stop (after the HTTP side has drained).
+    shutdown: tokio::sync::watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -88,6 +93,7 @@ impl Application {
             hasher: PasswordHasher::new().await.map_err(StartupError::Hasher)?,
             storage: Storage::local(&settings.data_dir)?,
             jobs: JobSignal::default(),
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(settings.concurrent_uploads)),
             settings: Arc::new(settings),
             db,
         };
@@ -95,13 +101,16 @@ impl Application {
         claim::finish_interrupted_moves(&state)
             .await
             .map_err(StartupError::Claims)?;
-        jobs::spawn_pool(state.clone(), state.jobs.clone());
+        let (shutdown, stop_workers) = tokio::sync::watch::channel(false);
+        let workers = jobs::spawn_pool(state.clone(), state.jobs.clone(), stop_workers).await;
         expiry::spawn_sweeper(state.clone());
         let router = router(state, sessions);
         Ok(Self {
             listener,
             router,
             addr,
+            shutdown,
+            workers,
         })
     }
 
@@ -110,13 +119,21 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // `tap_io` only to get axum's ConnectInfo<SocketAddr> for a listener of our own.
+        let listener = BoundedListener::new(self.listener).tap_io(|_| {});
         axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await?;
+        // HTTP is drained; running analyses get the grace period, then go back to the queue.
+        let _ = self.shutdown.send(true);
+        let wait = jobs::worker::SHUTDOWN_GRACE + Duration::from_secs(5);
+        let _ = tokio::time::timeout(wait, futures_util::future::join_all(self.workers)).await;
+        tracing::info!("workers stopped");
+        Ok(())
     }
 }
 

@@ -18,6 +18,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Wakes the analysis workers when an upload queues a job.
     pub jobs: JobSignal,
+    /// One permit per upload being received and probed (`concurrent_uploads`).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

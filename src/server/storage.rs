@@ -98,13 +98,20 @@ impl Storage {
         let temp_dir = data_dir.join("tmp");
         std::fs::create_dir_all(&root)?;
         std::fs::create_dir_all(&temp_dir)?;
-        remove_stale_temp_files(&temp_dir);
+        // At start nothing in the folder is in use: it is what a killed process left.
+        remove_stale_temp_files(&temp_dir, Duration::ZERO);
         let local = Arc::new(LocalFileSystem::new_with_prefix(&root)?.with_automatic_cleanup(true));
         Ok(Self {
             store: local.clone(),
             local: Some(local),
             temp_dir,
         })
+    }
+
+    /// Removes temporary files and folders older than any upload or analysis can be (the
+    /// leftovers of a crash); run at start and by the sweeper.
+    pub fn remove_stale_temp_files(&self) {
+        remove_stale_temp_files(&self.temp_dir, STALE_TEMP_AGE);
     }
 
     /// A fresh temporary path (nothing is created yet).
@@ -282,7 +289,7 @@ fn parse_key(key: &str) -> Result<Key, StorageError> {
     Key::parse(key).map_err(|_| StorageError::InvalidKey(key.to_string()))
 }
 
-fn remove_stale_temp_files(dir: &Path) {
+fn remove_stale_temp_files(dir: &Path, older_than: Duration) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -293,9 +300,15 @@ fn remove_stale_temp_files(dir: &Path) {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|modified| now.duration_since(modified).ok())
-            .is_some_and(|age| age > STALE_TEMP_AGE);
+            .is_some_and(|age| age >= older_than);
         if stale {
-            let _ = std::fs::remove_file(entry.path());
+            // Key-frame folders of analyses a crash interrupted, as well as uploads.
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
         }
     }
 }

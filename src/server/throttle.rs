@@ -34,6 +34,13 @@ impl Throttle {
         self.check_at(key, Instant::now())
     }
 
+    /// Checks and counts in one step: `Ok` (and the event is counted) while `key` has
+    /// allowance left, `Err(seconds until a slot frees up)` otherwise. Parallel callers can
+    /// never all pass on the same last slot, and a refused attempt is not counted.
+    pub fn acquire(&self, key: &str) -> Result<(), u64> {
+        self.acquire_at(key, Instant::now())
+    }
+
     /// Counts one event; returns true when this event used up the allowance.
     pub fn record(&self, key: &str) -> bool {
         self.record_at(key, Instant::now())
@@ -57,8 +64,27 @@ impl Throttle {
         Err(free_at.saturating_duration_since(now).as_secs().max(1))
     }
 
+    fn acquire_at(&self, key: &str, now: Instant) -> Result<(), u64> {
+        // One lock for the check and the count: that is what makes the limit hold.
+        let mut hits = self.lock();
+        if let Some(times) = hits.get_mut(key) {
+            self.forget_old(times, now);
+            if times.len() >= self.limit as usize {
+                let oldest = times.front().copied().unwrap_or(now);
+                let free_at = oldest + self.window;
+                return Err(free_at.saturating_duration_since(now).as_secs().max(1));
+            }
+        }
+        self.push(&mut hits, key, now);
+        Ok(())
+    }
+
     fn record_at(&self, key: &str, now: Instant) -> bool {
         let mut hits = self.lock();
+        self.push(&mut hits, key, now)
+    }
+
+    fn push(&self, hits: &mut HashMap<String, VecDeque<Instant>>, key: &str, now: Instant) -> bool {
         if hits.len() > PRUNE_ABOVE_KEYS {
             let window = self.window;
             hits.retain(|_, times| {
@@ -105,6 +131,22 @@ mod tests {
         );
         assert_eq!(throttle.check_at("b", t0), Ok(()), "keys are independent");
         assert_eq!(throttle.check_at("a", t0 + Duration::from_secs(61)), Ok(()));
+    }
+
+    #[test]
+    fn acquire_counts_only_what_it_lets_through_even_in_parallel() {
+        let throttle = std::sync::Arc::new(Throttle::new(5, Duration::from_secs(60)));
+        let passed: usize = (0..50)
+            .map(|_| {
+                let t = throttle.clone();
+                std::thread::spawn(move || t.acquire("a").is_ok())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum();
+        assert_eq!(passed, 5);
+        assert!(throttle.acquire("a").is_err());
     }
 
     #[test]

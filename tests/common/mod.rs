@@ -96,6 +96,8 @@ impl TestApp {
         settings.database_url = database_url.clone();
         settings.pose_model =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/pose_landmarker_lite.task");
+        // This process is the test binary: analyses run in the server binary's engine.
+        settings.engine_program = PathBuf::from(env!("CARGO_BIN_EXE_airtime"));
         tweak(&mut settings);
         let app = Application::build(settings).await.expect("app starts");
         let base = format!("http://{}", app.addr());
@@ -228,6 +230,32 @@ pub fn generated_clip(name: &str, args: &[&str]) -> PathBuf {
         std::fs::rename(&partial, &path).unwrap();
     }
     path
+}
+
+/// The bytes of [`generated_clip`] made from one line of ffmpeg arguments (split on spaces;
+/// ffmpeg's own quoting works inside filter expressions).
+pub fn clip_from(name: &str, ffmpeg_args: &str) -> Vec<u8> {
+    let args: Vec<&str> = ffmpeg_args.split_whitespace().collect();
+    std::fs::read(generated_clip(name, &args)).unwrap()
+}
+
+/// Live processes (zombies aside) whose command line names `dir`, except servers: the engine
+/// children and ffmpeg runs working on files under it.
+pub fn processes_naming(dir: &std::path::Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            if stat.contains(") Z ") {
+                return None;
+            }
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            (cmdline.contains(&needle) && !cmdline.contains(" serve")).then_some(cmdline)
+        })
+        .collect()
 }
 
 /// Two seconds of a grey room with a little noise: a valid video with no athlete.

@@ -27,6 +27,11 @@ const TRACKING_SHARE: f64 = 0.95;
 /// compile time and memory.
 const SECOND_NETWORK_MIN_FRAMES: f64 = 150.0;
 
+/// Loads the pose model into this process' cache, so the next analysis finds it ready.
+pub fn load_pose_model(path: &Path) -> Result<(), super::pose::PoseError> {
+    model_cache::get(path).map(drop)
+}
+
 /// Analyses the jump in the video at `path`. Blocking and CPU-heavy (two threads): call
 /// it from a blocking task. `progress` is called with a non-decreasing fraction.
 pub fn analyze(
@@ -166,7 +171,7 @@ fn expected_frames(info: &VideoInfo) -> f64 {
 fn decode_options(info: &VideoInfo, options: &AnalyzeOptions) -> DecodeOptions {
     DecodeOptions {
         target_width: video::width_for_long_side(info, options.analysis_long_side),
-        ..DecodeOptions::default()
+        ..DecodeOptions::within(&options.limits)
     }
 }
 

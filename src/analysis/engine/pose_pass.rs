@@ -15,7 +15,9 @@ use std::sync::mpsc;
 use super::super::kinematics::{Point, PoseFrame, PoseSeries, PoseSource};
 use super::super::pose::index::{LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP};
 use super::super::pose::{Landmark, PoseModel, PoseTracker, RgbImage};
-use super::super::video::{Frame, FrameReader, MotionEstimator, VideoError, VideoInfo};
+use super::super::video::{
+    Frame, FrameReader, MotionEstimator, VideoError, VideoInfo, VideoLimits,
+};
 use super::error::AnalysisError;
 use super::schedule::{BodyFix, Schedule, ScoutSample};
 
@@ -34,6 +36,14 @@ const READ_AHEAD_FRAMES: usize = 4;
 /// speed, but beyond 4 frames each no gain stood out of the noise (8, 16 and 32 measured),
 /// while every 8 frames took 5 MB more.
 const DENSE_QUEUE_FRAMES: usize = 4;
+/// Undecided frames held at once. The schedule decides a frame within a scout stride plus
+/// the dense margin (0.5 s), which at the decoder's 240 fps bound is ~130 frames: more can
+/// only come from timestamps the decoder's guard let through, and must stop the pass rather
+/// than grow it.
+const MAX_HELD_FRAMES: usize = 256;
+/// The same bound in bytes (256 frames at 640×360 are 177 MB; frames are never larger than
+/// the analysis size, but a bound by count alone would trust that).
+const MAX_HELD_BYTES: usize = 256 << 20;
 
 pub struct PosePass {
     pub series: PoseSeries,
@@ -100,6 +110,7 @@ fn scout_frames(
     let mut schedule = Schedule::default();
     let mut scout = PoseTracker::new(model);
     let mut held: VecDeque<Held> = VecDeque::new();
+    let mut held_bytes = 0usize;
     let mut posed: Vec<PoseFrame> = Vec::new();
     let mut latest_box: Option<(f32, f32, f32, f32)> = None;
     let mut chunk_box = latest_box;
@@ -126,9 +137,13 @@ fn scout_frames(
             });
             posed.push(pf);
         } else {
+            held_bytes += held_frame.frame.rgb.len();
             held.push_back(held_frame);
         }
-        release_decided(&mut held, &schedule, schedule.settled_until(), &to_dense)?;
+        held_bytes -= release_decided(&mut held, &schedule, schedule.settled_until(), &to_dense)?;
+        if held.len() > MAX_HELD_FRAMES || held_bytes > MAX_HELD_BYTES {
+            return Err(held_too_many(&held).into());
+        }
         if time_s >= chunk_end {
             chunk_end += CHUNK_S;
             chunk_box = latest_box;
@@ -152,28 +167,46 @@ fn scout_frames(
     })
 }
 
+/// The frames held span too little time for their number: the rate the guard measures.
+fn held_too_many(held: &VecDeque<Held>) -> VideoError {
+    let span = match (held.front(), held.back()) {
+        (Some(a), Some(b)) => b.frame.pts_s - a.frame.pts_s,
+        _ => 0.0,
+    };
+    VideoError::FrameRateTooHigh {
+        fps: if span > 0.0 {
+            held.len() as f64 / span
+        } else {
+            f64::INFINITY
+        },
+        max_fps: VideoLimits::default().max_fps,
+    }
+}
+
 /// Hands the held frames that need dense posing to the dense worker, in time order, and
 /// drops those that do not. A frame is decided once it is settled, or as soon as a marked
 /// movement covers it (marks are never taken back), so through a jump frames go straight
-/// on instead of waiting for the scout to pass them.
+/// on instead of waiting for the scout to pass them. Returns the bytes released.
 fn release_decided(
     held: &mut VecDeque<Held>,
     schedule: &Schedule,
     settled: f64,
     to_dense: &mpsc::SyncSender<Held>,
-) -> Result<(), AnalysisError> {
+) -> Result<usize, AnalysisError> {
+    let mut released = 0;
     while let Some(front) = held.front() {
         let dense = schedule.needs_dense(front.frame.pts_s);
         if !dense && front.frame.pts_s > settled {
             break;
         }
         let h = held.pop_front().expect("checked above");
+        released += h.frame.rgb.len();
         if dense && to_dense.send(h).is_err() {
             // The dense worker stopped on an error, which `run` reports.
             return Err(AnalysisError::Cancelled);
         }
     }
-    Ok(())
+    Ok(released)
 }
 
 /// The second tracker: every frame near movement that the scout did not pose.

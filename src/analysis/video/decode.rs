@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::bounds::{FrameBounds, FrameGuard};
 use super::error::VideoError;
 use super::limits::{VideoLimits, ALLOWED_DECODERS};
 use super::probe::VideoInfo;
@@ -19,6 +20,7 @@ use super::process::{file_url, spawn, strip_log_prefixes, tool_path};
 use super::showinfo::{self, Line, Tap, OUTPUT_NAME, SOURCE_NAME};
 use super::sniff::{sniff, Demuxer};
 use super::yuv_rgb::{Colour, Converter};
+use crate::analysis::confine::ChildLimits;
 
 /// Output frames are scaled down, never up, and a scaled 4K clip is far below this: a larger
 /// size in ffmpeg's log is a fault, not a frame to allocate.
@@ -37,15 +39,33 @@ pub struct DecodeOptions {
     pub start_s: Option<f64>,
     /// Last presentation time to return (inclusive); ffmpeg is stopped once it is passed.
     pub end_s: Option<f64>,
+    /// Frame rate and count the decoded frames may reach, whatever the header said.
+    pub bounds: FrameBounds,
+    /// Address space ffmpeg may map.
+    pub tool_memory_bytes: u64,
+}
+
+impl DecodeOptions {
+    /// The defaults with the bounds of `limits`.
+    pub fn within(limits: &VideoLimits) -> Self {
+        DecodeOptions {
+            bounds: limits.frame_bounds(),
+            tool_memory_bytes: limits.tool_memory_bytes,
+            ..DecodeOptions::default()
+        }
+    }
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
+        let limits = VideoLimits::default();
         DecodeOptions {
             target_width: 640,
             timeout: Duration::from_secs(120),
             start_s: None,
             end_s: None,
+            bounds: limits.frame_bounds(),
+            tool_memory_bytes: limits.tool_memory_bytes,
         }
     }
 }
@@ -148,7 +168,7 @@ pub fn decode_unprobed(
     };
     let opts = DecodeOptions {
         timeout,
-        ..DecodeOptions::default()
+        ..DecodeOptions::within(limits)
     };
     start(path, &input, &fit_long_side(long_side), &opts)
 }
@@ -223,7 +243,13 @@ fn start(
         .args(["-an", "-sn", "-dn", "-fps_mode", "passthrough"])
         .args(["-vf", &graph])
         .args(["-f", "rawvideo", "pipe:1"]);
-    let mut child = spawn("ffmpeg", cmd)?;
+    // ffmpeg decodes on two threads: its CPU time may reach twice the wall-clock budget.
+    let limits = ChildLimits {
+        memory_bytes: Some(opts.tool_memory_bytes),
+        cpu_seconds: Some(2 * opts.timeout.as_secs().max(1)),
+        new_group: false,
+    };
+    let mut child = spawn("ffmpeg", cmd, limits)?;
     let stdout = child.stdout.take().expect("stdout piped");
     let stderr = child.stderr.take().expect("stderr piped");
     let child = Arc::new(Mutex::new(child));
@@ -263,6 +289,7 @@ fn start(
         pending: VecDeque::new(),
         announced: None,
         stashed: None,
+        guard: FrameGuard::new(opts.bounds),
         converter: None,
         yuv: Vec::new(),
         last_error: None,
@@ -340,6 +367,8 @@ pub struct FrameReader {
     announced: Option<Announced>,
     /// An event that arrived where a colour line was expected, handled on the next call.
     stashed: Option<Event>,
+    /// Stops the decode when the frames' timestamps break the bounds.
+    guard: FrameGuard,
     converter: Option<(Colour, Converter)>,
     /// The latest frame's planar YUV, reused.
     yuv: Vec<u8>,
@@ -470,7 +499,14 @@ impl FrameReader {
     /// Reads the announced frame, turning a failure into the reason ffmpeg gives.
     fn emit(&mut self, frame: Announced, colour: Colour) -> Option<Result<Frame, VideoError>> {
         match self.read_frame(frame, colour) {
-            Ok(frame) => Some(Ok(frame)),
+            Ok(frame) => match self.guard.admit(frame.pts_s) {
+                Ok(()) => Some(Ok(frame)),
+                Err(refused) => {
+                    self.finished = true;
+                    self.stop_child();
+                    Some(Err(refused))
+                }
+            },
             Err(e) => {
                 // A short read means ffmpeg died or was killed; say why if we can.
                 match self.finish() {

@@ -24,6 +24,18 @@ pub enum VideoError {
     /// A video container other than MP4/MOV/WebM/Matroska (e.g. AVI, MPEG-TS, GIF).
     #[error("{}", self.user_message())]
     UnsupportedFormat { format: String },
+    /// Frames timed closer together than any camera records (declared or measured).
+    #[error("{}", self.user_message())]
+    FrameRateTooHigh { fps: f64, max_fps: f64 },
+    /// More frames than the longest accepted clip at the highest accepted frame rate.
+    #[error("{}", self.user_message())]
+    TooManyFrames { frames: u64, max: u64 },
+    /// Frame timestamps that stand still or run backwards.
+    #[error("{}", self.user_message())]
+    TimestampsStuck,
+    /// More streams than any phone recording carries.
+    #[error("{}", self.user_message())]
+    TooManyStreams { max: u32 },
     /// `ffmpeg` or `ffprobe` could not be started.
     #[error("{} ({tool} could not be started)", self.user_message())]
     ToolMissing { tool: &'static str },
@@ -67,6 +79,32 @@ impl VideoError {
                 "This is {} file; Airtime accepts MP4, MOV, WebM and MKV videos. Export the clip \
                  as MP4 and try again.",
                 with_article(format)
+            ),
+            VideoError::FrameRateTooHigh { fps, max_fps } => format!(
+                "This video's frames are timed {}; Airtime reads up to {} frames per second \
+                 (phone slow motion records 120 or 240). Export the clip again from the phone's \
+                 gallery and try again.",
+                if fps.is_finite() && *fps < 10_000.0 {
+                    format!("at {fps:.0} frames per second")
+                } else {
+                    "closer together than any camera records".to_string()
+                },
+                max_fps.round()
+            ),
+            VideoError::TooManyFrames { frames, max } => {
+                format!(
+                "This video has {} frames, more than the {max} Airtime reads in one clip. Trim \
+                 it to the jump and try again.",
+                if frames > max { format!("over {max}") } else { frames.to_string() }
+            )
+            }
+            VideoError::TimestampsStuck => "The frame times in this video do not move forward, \
+                so its timing cannot be trusted. Export the clip again from the phone's gallery \
+                and try again."
+                .to_string(),
+            VideoError::TooManyStreams { max } => format!(
+                "This file holds more than {max} tracks; a phone recording has picture, sound \
+                 and a few data tracks. Upload the clip as it came from the camera."
             ),
             VideoError::ToolMissing { .. } => "Video processing isn't available on this server \
                 right now. Please try again later or tell the site administrator."

@@ -35,6 +35,7 @@
 //!
 //! Tools are found on PATH, or through `AIRTIME_FFMPEG` / `AIRTIME_FFPROBE`.
 
+mod bounds;
 mod decode;
 mod error;
 mod limits;
@@ -47,6 +48,7 @@ mod yuv_rgb;
 #[cfg(target_arch = "x86_64")]
 mod yuv_rgb_avx2;
 
+pub use bounds::FrameBounds;
 pub use decode::{
     decode, decode_unprobed, output_size, width_for_long_side, DecodeOptions, Frame, FrameReader,
 };

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::VideoError;
-use super::limits::VideoLimits;
+use super::limits::{VideoLimits, ALLOWED_DECODERS, PROBE_AUDIO_DECODERS};
 use super::process::{file_url, last_message, run_with_timeout};
 use super::sniff::{sniff, Demuxer};
 
@@ -62,7 +62,13 @@ impl VideoInfo {
 pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, VideoError> {
     let demuxer = sniff(path)?;
     let url = file_url(path);
-    let args: [&OsStr; 14] = [
+    let whitelist = format!("{ALLOWED_DECODERS},{PROBE_AUDIO_DECODERS}");
+    // The same bounds ffmpeg gets: decoders from the whitelist only, no picture above the
+    // pixel limit (with the padding slack `decode_unprobed` allows), a bounded number of
+    // streams, and at most 5 MB / 5 s of the file read to find the streams' parameters.
+    let max_pixels = (limits.max_pixels.saturating_mul(9) / 8).to_string();
+    let max_streams = limits.max_streams.to_string();
+    let args: [&OsStr; 24] = [
         "-hide_banner".as_ref(),
         "-v".as_ref(),
         "error".as_ref(),
@@ -70,6 +76,16 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, VideoError>
         "file".as_ref(),
         "-f".as_ref(),
         demuxer.ffmpeg_name().as_ref(),
+        "-codec_whitelist".as_ref(),
+        whitelist.as_ref(),
+        "-max_pixels".as_ref(),
+        max_pixels.as_ref(),
+        "-max_streams".as_ref(),
+        max_streams.as_ref(),
+        "-probesize".as_ref(),
+        "5000000".as_ref(),
+        "-analyzeduration".as_ref(),
+        "5000000".as_ref(),
         "-print_format".as_ref(),
         "json".as_ref(),
         "-show_format".as_ref(),
@@ -78,9 +94,18 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, VideoError>
         "-i".as_ref(),
         &url,
     ];
-    let out = run_with_timeout("ffprobe", &args, limits.probe_timeout, 8 << 20)?;
+    let out = run_with_timeout(
+        "ffprobe",
+        &args,
+        limits.probe_timeout,
+        8 << 20,
+        limits.tool_memory_bytes,
+    )?;
     let json: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     if !out.status.success() || json.get("error").is_some() {
+        if let Some(refused) = refused_by_bounds(&out.stderr, limits) {
+            return Err(refused);
+        }
         let msg = json
             .pointer("/error/string")
             .and_then(Value::as_str)
@@ -89,6 +114,34 @@ pub fn probe(path: &Path, limits: &VideoLimits) -> Result<VideoInfo, VideoError>
         return Err(VideoError::NotAVideo(msg));
     }
     parse_probe(&json, limits)
+}
+
+/// ffprobe's own refusals under the bounds it was given, as the errors the checks in
+/// [`parse_probe`] would have raised.
+fn refused_by_bounds(stderr: &[u8], limits: &VideoLimits) -> Option<VideoError> {
+    let text = String::from_utf8_lossy(stderr);
+    if let Some(at) = text.find("Codec (") {
+        let rest = &text[at + "Codec (".len()..];
+        let codec = rest.split(')').next().unwrap_or_default();
+        if rest.contains("not on whitelist") && !codec.is_empty() {
+            return Some(VideoError::UnsupportedCodec {
+                codec: codec.to_string(),
+            });
+        }
+    }
+    if text.contains("exceeds max_streams") {
+        return Some(VideoError::TooManyStreams {
+            max: limits.max_streams,
+        });
+    }
+    let pixels = text.find("Picture size ").and_then(|at| {
+        let size = text[at + "Picture size ".len()..]
+            .split_whitespace()
+            .next()?;
+        let (w, h) = size.split_once('x')?;
+        Some((w.parse().ok()?, h.parse().ok()?))
+    });
+    pixels.map(|(width, height)| VideoError::TooLarge { width, height })
 }
 
 /// Pure part of [`probe`]: ffprobe JSON → checked `VideoInfo`.
@@ -105,6 +158,7 @@ pub(crate) fn parse_probe(json: &Value, limits: &VideoLimits) -> Result<VideoInf
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    limits.check_streams(streams.len())?;
     // Cover art in MP4/M4A shows up as a one-frame "video" stream; it is not the recording.
     let stream = streams
         .iter()
@@ -163,6 +217,7 @@ pub(crate) fn parse_probe(json: &Value, limits: &VideoLimits) -> Result<VideoInf
         .filter(|&n| n > 0);
     let avg_fps = str_field(stream, "avg_frame_rate").and_then(|s| parse_rate(&s));
     let r_fps = str_field(stream, "r_frame_rate").and_then(|s| parse_rate(&s));
+    limits.check_frames(frame_count, avg_fps, duration_s)?;
     let variable_frame_rate = match (avg_fps, r_fps) {
         (Some(a), Some(r)) => (a - r).abs() / a > 0.02,
         _ => false,

@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::error::VideoError;
+use crate::analysis::confine::{confine, ChildLimits};
 
 /// Lets a deployment point at a static ffmpeg build without touching PATH.
 pub(crate) fn tool_path(tool: &'static str) -> OsString {
@@ -26,7 +27,13 @@ pub(crate) fn file_url(path: &Path) -> OsString {
     url
 }
 
-pub(crate) fn spawn(tool: &'static str, mut cmd: Command) -> Result<Child, VideoError> {
+/// Starts a tool on an upload under `limits` (see [`confine`]).
+pub(crate) fn spawn(
+    tool: &'static str,
+    mut cmd: Command,
+    limits: ChildLimits,
+) -> Result<Child, VideoError> {
+    confine(&mut cmd, limits);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -44,17 +51,24 @@ pub(crate) struct Output {
     pub stderr: Vec<u8>,
 }
 
-/// Runs a command to completion, killing it at `timeout`. Output beyond `max_output` bytes is
+/// Runs a command to completion, killing it at `timeout` (and at as many seconds of CPU
+/// time) or when it maps more than `memory_bytes`. Output beyond `max_output` bytes is
 /// drained and dropped so a hostile file cannot make ffprobe fill the server's memory.
 pub(crate) fn run_with_timeout(
     tool: &'static str,
     args: &[&OsStr],
     timeout: Duration,
     max_output: usize,
+    memory_bytes: u64,
 ) -> Result<Output, VideoError> {
     let mut cmd = Command::new(tool_path(tool));
     cmd.args(args);
-    let mut child = spawn(tool, cmd)?;
+    let limits = ChildLimits {
+        memory_bytes: Some(memory_bytes),
+        cpu_seconds: Some(timeout.as_secs().max(1)),
+        new_group: false,
+    };
+    let mut child = spawn(tool, cmd, limits)?;
     let stdout = child.stdout.take().expect("stdout piped");
     let stderr = child.stderr.take().expect("stderr piped");
     let out_thread = thread::spawn(move || read_capped(stdout, max_output));

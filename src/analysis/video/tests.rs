@@ -688,9 +688,13 @@ fn dropping_the_reader_kills_ffmpeg() {
 #[test]
 fn missing_tool_is_reported() {
     // Only checks the spawn path, so it runs without ffmpeg too.
-    let err = super::process::spawn("ffprobe", Command::new("/nonexistent/airtime-ffprobe"))
-        .err()
-        .unwrap();
+    let err = super::process::spawn(
+        "ffprobe",
+        Command::new("/nonexistent/airtime-ffprobe"),
+        Default::default(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(err, VideoError::ToolMissing { tool: "ffprobe" });
 }
 

@@ -213,7 +213,7 @@ async fn move_files(state: &AppState, claim: &Claimed) -> Result<(), AppError> {
     Ok(())
 }
 
-fn is_well_formed(token: &str) -> bool {
+pub fn is_well_formed(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

@@ -13,6 +13,8 @@ pub fn spawn_sweeper(state: AppState) {
         let mut tick = tokio::time::interval(state.settings.expiry_sweep_interval);
         loop {
             tick.tick().await;
+            let storage = state.storage.clone();
+            let _ = tokio::task::spawn_blocking(move || storage.remove_stale_temp_files()).await;
             match sweep_expired(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(
@@ -35,15 +37,19 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, String> {
             .map_err(|e| e.to_string())?;
         let mut progressed = false;
         for (id, prefix) in &batch {
-            if let Err(e) = state.storage.delete_prefix(prefix).await {
-                tracing::warn!(error = %e, analysis_id = %id, "could not delete expired files");
-                continue;
-            }
-            repo::delete(&state.db, id)
+            // The row goes first, and only if no claim moved it meanwhile: a claim that wins
+            // keeps its files, and one that loses finds no analysis to claim.
+            let gone = repo::delete_expired(&state.db, id, prefix, unix_now())
                 .await
                 .map_err(|e| e.to_string())?;
-            deleted += 1;
             progressed = true;
+            if !gone {
+                continue;
+            }
+            if let Err(e) = state.storage.delete_prefix(prefix).await {
+                tracing::warn!(error = %e, analysis_id = %id, "could not delete expired files");
+            }
+            deleted += 1;
         }
         if (batch.len() as i64) < BATCH || !progressed {
             return Ok(deleted);

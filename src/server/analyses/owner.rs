@@ -88,19 +88,29 @@ impl Viewer {
     }
 
     /// Who a new upload belongs to: the account when signed in, else this browser's guest id
-    /// (created now if it has none, which also gives the browser its session cookie).
-    pub async fn owner_for_upload(&mut self) -> Result<Owner, AppError> {
+    /// (a new one if it has none, kept in the session only by [`Viewer::keep_guest`] once
+    /// the upload is accepted, so a refused upload leaves no session behind).
+    pub fn owner_for_upload(&mut self) -> Owner {
         if let Some(user_id) = &self.user_id {
-            return Ok(Owner::User(user_id.clone()));
+            return Owner::User(user_id.clone());
         }
-        if let Some(guest_id) = &self.guest_id {
-            return Ok(Owner::Guest(guest_id.clone()));
-        }
+        let guest_id = self
+            .guest_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string());
+        Owner::Guest(guest_id.clone())
+    }
+
+    /// Stores a guest id handed out by [`Viewer::owner_for_upload`] in the session (which
+    /// also gives the browser its session cookie).
+    pub async fn keep_guest(&self, owner: &Owner) -> Result<(), AppError> {
+        let Owner::Guest(guest_id) = owner else {
+            return Ok(());
+        };
         let session = self.session.as_ref().ok_or(AppError::Internal)?;
-        let guest_id = uuid::Uuid::new_v4().to_string();
-        session.insert(SESSION_GUEST_ID, guest_id.clone()).await?;
-        self.guest_id = Some(guest_id.clone());
-        Ok(Owner::Guest(guest_id))
+        if session.get::<String>(SESSION_GUEST_ID).await?.as_ref() != Some(guest_id) {
+            session.insert(SESSION_GUEST_ID, guest_id.clone()).await?;
+        }
+        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@ use super::owner::{Owner, Viewer};
 use crate::{
     analysis::{JumpType, Stage},
     domain::{analysis::AnalysisStatus, history::HistoryFilter},
-    server::db::Database,
+    server::db::{Backend, Database},
 };
 
 #[derive(Debug, Clone)]
@@ -114,13 +114,53 @@ pub struct NewAnalysis<'a> {
 }
 
 /// The analysis and its job, together or not at all.
-pub async fn insert_with_job(db: &Database, new: &NewAnalysis<'_>) -> Result<(), sqlx::Error> {
+/// What an owner may hold when a new analysis is admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnerLimits {
+    /// Analyses queued or running at once.
+    pub active: i64,
+    /// Bytes of video stored in all.
+    pub stored_bytes: i64,
+}
+
+/// Whether [`insert_with_job`] admitted the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// The owner already has `OwnerLimits::active` analyses waiting or running.
+    Busy,
+    /// The video would take the owner past `OwnerLimits::stored_bytes`.
+    OverQuota,
+}
+
+/// Inserts the analysis and its job in one transaction, if the owner is within `limits`.
+/// The check and the insert are one statement, and on PostgreSQL the owner's uploads are
+/// serialised by an advisory lock (SQLite has one writer at a time): parallel uploads can
+/// never all pass on the same last slot.
+pub async fn insert_with_job(
+    db: &Database,
+    new: &NewAnalysis<'_>,
+    limits: OwnerLimits,
+) -> Result<Admission, sqlx::Error> {
+    let (column, owner_key) = match new.owner {
+        Owner::User(id) => ("user_id", id),
+        Owner::Guest(id) => ("guest_id", id),
+    };
     let mut tx = db.pool.begin().await?;
-    sqlx::query(
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked")
+            .bind(format!("analyses/{owner_key}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let inserted = sqlx::query(&format!(
         "INSERT INTO analyses (id, user_id, guest_id, status, jump_type, body_mass_kg, \
          storage_prefix, video_bytes, video_type, duration_s, progress, created_at, expires_at, \
-         athlete_id) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0, $10, $11, $12)",
-    )
+         athlete_id) SELECT $1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, 0, $10, $11, $12 \
+         WHERE (SELECT COUNT(*) FROM analyses WHERE {column} = $13 \
+                AND status IN ('queued', 'running')) < $14 \
+           AND (SELECT COALESCE(SUM(video_bytes), 0) FROM analyses WHERE {column} = $13) + $7 <= $15"
+    ))
     .bind(new.id.to_string())
     .bind(new.owner.user_id().map(str::to_string))
     .bind(new.owner.guest_id().map(str::to_string))
@@ -133,8 +173,22 @@ pub async fn insert_with_job(db: &Database, new: &NewAnalysis<'_>) -> Result<(),
     .bind(new.created_at)
     .bind(new.expires_at)
     .bind(new.athlete_id.map(str::to_string))
+    .bind(owner_key.clone())
+    .bind(limits.active)
+    .bind(limits.stored_bytes)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        tx.rollback().await?;
+        // Only for the message: which limit it was.
+        let busy = count_active(db, new.owner).await? >= limits.active;
+        return Ok(if busy {
+            Admission::Busy
+        } else {
+            Admission::OverQuota
+        });
+    }
     sqlx::query(
         "INSERT INTO jobs (id, analysis_id, state, attempts, max_attempts, run_after, created_at, \
          updated_at) VALUES ($1, $2, 'queued', 0, $3, $4, $4, $4)",
@@ -145,7 +199,24 @@ pub async fn insert_with_job(db: &Database, new: &NewAnalysis<'_>) -> Result<(),
     .bind(new.created_at)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(Admission::Admitted)
+}
+
+/// Bytes of video the owner has stored.
+pub async fn stored_bytes(db: &Database, owner: &Owner) -> Result<i64, sqlx::Error> {
+    let (column, value) = match owner {
+        Owner::User(id) => ("user_id", id),
+        Owner::Guest(id) => ("guest_id", id),
+    };
+    // Summed as text-free integers on both databases (PostgreSQL's SUM of BIGINT is NUMERIC).
+    sqlx::query(&format!(
+        "SELECT CAST(COALESCE(SUM(video_bytes), 0) AS BIGINT) AS n FROM analyses WHERE {column} = $1"
+    ))
+    .bind(value.clone())
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("n")
 }
 
 /// The analysis if `viewer` owns it and it has not expired.
@@ -274,6 +345,27 @@ pub async fn delete(db: &Database, id: &str) -> Result<(), sqlx::Error> {
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Deletes an expired analysis only if it is still what the sweeper read: unclaimed (same
+/// storage prefix, still expiring) and past its expiry. False when a claim got there first.
+pub async fn delete_expired(
+    db: &Database,
+    id: &str,
+    prefix: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query(
+        "DELETE FROM analyses WHERE id = $1 AND storage_prefix = $2 \
+         AND expires_at IS NOT NULL AND expires_at <= $3",
+    )
+    .bind(id.to_string())
+    .bind(prefix.to_string())
+    .bind(now)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(deleted > 0)
 }
 
 /// Guests' analyses past their expiry: (id, storage prefix).

@@ -110,6 +110,11 @@ impl Analyses {
                 Ok(ClaimOutcome::Saved { analysis_id })
             }
             None => {
+                // Only a token of the right shape is worth a session row; anything else is
+                // refused before it is stored.
+                if !claim::is_well_formed(token) {
+                    return Err(AppError::InvalidClaimLink);
+                }
                 let session = self.viewer.session.as_ref().ok_or(AppError::Internal)?;
                 session
                     .insert(SESSION_PENDING_CLAIM, token.to_string())

@@ -57,11 +57,19 @@ pub async fn upload(
 ) -> Result<impl IntoResponse, AppError> {
     let started = Instant::now();
     let (jump_type, mut body_mass_kg) = validate_params(&params)?;
-    let owner = viewer.owner_for_upload().await?;
+    let owner = viewer.owner_for_upload();
     let athlete = athlete_of(&state, &owner, params.athlete_id.as_deref()).await?;
     // The athlete's recorded mass unless another was typed for this jump.
     body_mass_kg = body_mass_kg.or(athlete.as_ref().and_then(|a| a.body_mass_kg));
     let client = viewer.client.clone().ok_or(AppError::Internal)?;
+    // Held until the upload is stored and queued: receiving and probing are what it bounds.
+    let _slot = state
+        .upload_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::ServerBusy {
+            retry_after_s: BUSY_RETRY_S,
+        })?;
     check_limits(&state, &owner, &client.ip.to_string()).await?;
 
     let max_bytes = state.settings.max_upload_bytes();
@@ -72,6 +80,7 @@ pub async fn upload(
     if declared.is_some_and(|n| n > max_bytes) {
         return Err(too_large(&state));
     }
+    check_storage(&state, &owner, declared).await?;
 
     let temp = state.storage.temp_file(".upload");
     let bytes = receive(body, &temp, max_bytes).await.map_err(|e| match e {
@@ -118,11 +127,16 @@ pub async fn upload(
         job_max_attempts: i64::from(state.settings.job_max_attempts),
         athlete_id: athlete.as_ref().map(|a| a.id.as_str()),
     };
-    if let Err(e) = repo::insert_with_job(&state.db, &new).await {
+    let admitted = repo::insert_with_job(&state.db, &new, owner_limits(&state, &owner)).await;
+    if !matches!(admitted, Ok(repo::Admission::Admitted)) {
         let _ = state.storage.delete_prefix(&prefix).await;
-        return Err(e.into());
     }
-    upload_throttle(&state, &owner).record(&throttle_key(&owner, &client.ip.to_string()));
+    match admitted? {
+        repo::Admission::Admitted => {}
+        repo::Admission::Busy => return Err(busy(&state, &owner)),
+        repo::Admission::OverQuota => return Err(over_quota(&state, &owner)),
+    }
+    viewer.keep_guest(&owner).await?;
     state.jobs.job_queued();
 
     tracing::info!(
@@ -185,21 +199,93 @@ async fn athlete_of(
         .ok_or_else(not_yours)
 }
 
+/// Seconds a client is told to wait when every upload slot is taken.
+const BUSY_RETRY_S: u64 = 10;
+/// Seconds a client is told to wait when the disk is short of space.
+const DISK_RETRY_S: u64 = 300;
+
+/// Every attempt counts toward the hourly limit, accepted or not (a refused file cost a
+/// probe); the active-analyses limit is checked here to spare the body, and enforced again
+/// where the job is inserted.
 async fn check_limits(state: &AppState, owner: &Owner, ip: &str) -> Result<(), AppError> {
     upload_throttle(state, owner)
-        .check(&throttle_key(owner, ip))
+        .acquire(&throttle_key(owner, ip))
         .map_err(|retry_after_s| AppError::TooManyUploads { retry_after_s })?;
-    let limit = match owner {
-        Owner::User(_) => state.settings.user_active_analyses,
-        Owner::Guest(_) => state.settings.guest_active_analyses,
-    };
-    if repo::count_active(&state.db, owner).await? >= i64::from(limit) {
-        return Err(AppError::AnalysisBusy {
-            limit,
-            retry_after_s: 30,
-        });
+    let limits = owner_limits(state, owner);
+    if repo::count_active(&state.db, owner).await? >= limits.active {
+        return Err(busy(state, owner));
     }
     Ok(())
+}
+
+fn owner_limits(state: &AppState, owner: &Owner) -> repo::OwnerLimits {
+    let s = &state.settings;
+    let (active, storage_mb) = match owner {
+        Owner::User(_) => (s.user_active_analyses, s.user_storage_mb),
+        Owner::Guest(_) => (s.guest_active_analyses, s.guest_storage_mb),
+    };
+    repo::OwnerLimits {
+        active: i64::from(active),
+        stored_bytes: i64::try_from(storage_mb.saturating_mul(1_000_000)).unwrap_or(i64::MAX),
+    }
+}
+
+fn busy(state: &AppState, owner: &Owner) -> AppError {
+    AppError::AnalysisBusy {
+        limit: owner_limits(state, owner).active as u32,
+        retry_after_s: 30,
+    }
+}
+
+fn over_quota(state: &AppState, owner: &Owner) -> AppError {
+    let (quota_mb, guest) = match owner {
+        Owner::User(_) => (state.settings.user_storage_mb, false),
+        Owner::Guest(_) => (state.settings.guest_storage_mb, true),
+    };
+    AppError::QuotaExceeded { quota_mb, guest }
+}
+
+/// Before the body is read: room on the disk above the floor for the declared length (or
+/// the largest upload), and in the owner's quota (checked again, atomically, with the size
+/// received, when the job is inserted).
+async fn check_storage(
+    state: &AppState,
+    owner: &Owner,
+    declared: Option<u64>,
+) -> Result<(), AppError> {
+    let incoming = declared.unwrap_or(state.settings.max_upload_bytes());
+    let floor = state.settings.min_free_disk_mb.saturating_mul(1_000_000);
+    match free_disk_bytes(&state.settings.data_dir) {
+        Ok(free) if free < floor.saturating_add(incoming) => {
+            tracing::warn!(free, floor, incoming, "upload refused: disk almost full");
+            return Err(AppError::StorageFull {
+                retry_after_s: DISK_RETRY_S,
+            });
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the free disk space"),
+    }
+    let stored = repo::stored_bytes(&state.db, owner).await?;
+    let quota = owner_limits(state, owner).stored_bytes;
+    let declared = i64::try_from(declared.unwrap_or(0)).unwrap_or(i64::MAX);
+    if stored.saturating_add(declared) > quota {
+        return Err(over_quota(state, owner));
+    }
+    Ok(())
+}
+
+/// Bytes available to this (unprivileged) process on the disk holding `dir`.
+fn free_disk_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is NUL-terminated and outlives the call; statvfs fills `stat` on success.
+    if unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: initialised by the successful call above.
+    let stat = unsafe { stat.assume_init() };
+    Ok(u64::from(stat.f_bavail).saturating_mul(stat.f_frsize))
 }
 
 fn upload_throttle<'a>(

@@ -118,3 +118,40 @@ pub async fn retry_later(
     .await?;
     Ok(())
 }
+
+/// Makes every job a previous run of this node still holds due at once: that process is
+/// gone (it is being replaced by this one), so its leases need not be waited out. The crash
+/// counts as an attempt, as an expired lease would. `node` is the worker-id prefix.
+pub async fn release_node(db: &Database, node: &str, now: i64) -> Result<u64, sqlx::Error> {
+    let prefix = format!("{node}/");
+    Ok(sqlx::query(
+        "UPDATE jobs SET locked_until = 0, updated_at = $1 \
+         WHERE state = 'running' AND substr(locked_by, 1, length($2)) = $2",
+    )
+    .bind(now)
+    .bind(prefix)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}
+
+/// Hands a running job back to the queue untouched (a shutdown, not a failure): due now, and
+/// the attempt it used is given back.
+pub async fn release(
+    db: &Database,
+    job: &ClaimedJob,
+    worker: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_after = $1, \
+         locked_by = NULL, locked_until = NULL, updated_at = $1 \
+         WHERE id = $2 AND locked_by = $3 AND state = 'running'",
+    )
+    .bind(now)
+    .bind(job.id.clone())
+    .bind(worker.to_string())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

@@ -4,23 +4,18 @@
 
 use std::{
     path::PathBuf,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Mutex, Notify};
 
 use super::queue::{self, ClaimedJob};
 use crate::{
-    analysis::{
-        analyze_traced, keyframes, Analysis, AnalysisError, AnalyzeOptions, Options, Progress,
-        Stage,
-    },
+    analysis::{Analysis, Progress, Stage},
     domain::analysis::AnalysisStatus,
     server::{
         analyses::repo::{self, AnalysisRecord},
+        engine::{protocol, Engine, EngineError, EngineOutcome},
         state::AppState,
         storage::TempFile,
         time::unix_now,
@@ -49,42 +44,77 @@ impl JobSignal {
     }
 }
 
+/// How long running analyses may go on after a shutdown is asked for; then their jobs go
+/// back to the queue for the next process.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 /// Starts `settings.analysis_workers` workers; zero leaves the queue to other processes.
-pub fn spawn_pool(state: AppState, signal: JobSignal) {
+/// First, the jobs a previous run of this node left running are made due at once. The
+/// workers stop when `shutdown` turns true; the handles end when they have.
+pub async fn spawn_pool(
+    state: AppState,
+    signal: JobSignal,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let workers = state.settings.analysis_workers;
-    let process = uuid::Uuid::new_v4();
-    for n in 0..workers {
-        let worker = Worker {
-            id: format!("{process}/{n}"),
-            state: state.clone(),
-            signal: signal.clone(),
-        };
-        tokio::spawn(worker.run());
+    let node = &state.settings.node_name;
+    match queue::release_node(&state.db, node, unix_now()).await {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(released, node, "jobs of this node's previous run released"),
+        Err(e) => tracing::error!(error = %e, "could not release the previous run's jobs"),
     }
-    tracing::info!(workers, "analysis workers started");
+    let boot = uuid::Uuid::new_v4();
+    let handles = (0..workers)
+        .map(|n| {
+            let worker = Worker {
+                id: format!("{node}/{boot}/{n}"),
+                state: state.clone(),
+                signal: signal.clone(),
+                spare: Mutex::new(None),
+                shutdown: shutdown.clone(),
+            };
+            tokio::spawn(worker.run())
+        })
+        .collect();
+    tracing::info!(workers, node, "analysis workers started");
+    handles
 }
 
 struct Worker {
     id: String,
     state: AppState,
     signal: JobSignal,
+    /// An engine child started ahead, loading the model while this worker waits for a job.
+    spare: Mutex<Option<Engine>>,
+    shutdown: watch::Receiver<bool>,
 }
 
 enum Outcome {
     Done(Box<Analysis>, Vec<(String, PathBuf)>, TempFile),
-    Failed(AnalysisError),
+    /// The engine recognised what was wrong.
+    Failed(protocol::Failure),
+    /// The clip made the engine end abnormally (a limit, a signal, garbage).
+    Unsafe(crate::server::engine::UnsafeEnd),
+    Cancelled,
+    /// The server is shutting down and the grace period ran out.
+    Released,
 }
 
 impl Worker {
     async fn run(self) {
-        loop {
+        let mut shutdown = self.shutdown.clone();
+        while !*shutdown.borrow() {
+            self.keep_a_spare().await;
             // Registered before looking, so a job queued meanwhile still wakes this worker.
             let woken = self.signal.0.notified();
             let now = unix_now();
             match queue::claim(&self.state.db, &self.id, now + LEASE_S, now).await {
                 Ok(Some(job)) => self.process(job).await,
                 Ok(None) => {
-                    let _ = tokio::time::timeout(IDLE_POLL, woken).await;
+                    tokio::select! {
+                        _ = tokio::time::timeout(IDLE_POLL, woken) => {}
+                        _ = shutdown.changed() => {}
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "could not claim a job");
@@ -146,31 +176,76 @@ impl Worker {
                     .await;
                 drop(frames_dir);
             }
-            Ok(Outcome::Failed(AnalysisError::Cancelled)) => {
+            Ok(Outcome::Released) => {
+                tracing::info!(event = "analysis_released", analysis_id = %record.id, "shutting down: the analysis goes back to the queue");
+                let now = unix_now();
+                if let Err(e) = repo::requeue(db, &record.id).await {
+                    tracing::error!(error = %e, "could not requeue an analysis");
+                }
+                if let Err(e) = queue::release(db, &job, &self.id, now).await {
+                    tracing::error!(error = %e, "could not release a job");
+                }
+            }
+            Ok(Outcome::Cancelled) => {
                 tracing::info!(event = "analysis_cancelled", analysis_id = %record.id, "analysis cancelled");
                 self.finish_job(&job, "cancelled", None).await;
             }
-            Ok(Outcome::Failed(error)) if error.is_user_input() => {
+            Ok(Outcome::Failed(failure)) if failure.code == "cancelled" => {
+                self.finish_job(&job, "cancelled", None).await;
+            }
+            Ok(Outcome::Failed(failure)) if failure.user_input => {
                 tracing::info!(
                     event = "analysis_failed",
                     analysis_id = %record.id,
-                    code = error.code(),
+                    code = %failure.code,
                     duration_ms = started.elapsed().as_millis() as u64,
-                    reason = %error,
+                    reason = %failure.detail,
                     "analysis failed: the clip cannot be measured"
                 );
-                self.fail(&job, &record, error.code(), &error.user_message())
+                self.fail(&job, &record, &failure.code, &failure.message)
                     .await;
             }
-            Ok(Outcome::Failed(error)) => {
-                self.retry_or_fail(&job, &record, &error.to_string()).await
+            Ok(Outcome::Failed(failure)) => {
+                self.retry_or_fail(&job, &record, &failure.detail).await
+            }
+            Ok(Outcome::Unsafe(end)) => {
+                tracing::warn!(
+                    event = "analysis_failed",
+                    analysis_id = %record.id,
+                    code = "unsafe_video",
+                    duration_ms = started.elapsed().as_millis() as u64,
+                    reason = %end,
+                    "analysis failed: the clip made the engine end abnormally"
+                );
+                self.fail(&job, &record, "unsafe_video", &end.user_message())
+                    .await;
             }
             Err(problem) => self.retry_or_fail(&job, &record, &problem).await,
         }
     }
 
-    /// Runs the engine (and draws the key frames) while renewing the lease and recording
-    /// progress. `Err` is a failure on our side (storage, a panic).
+    /// Starts a spare engine child when there is none, so the next job does not wait for
+    /// the model to load. A failure here is retried by the job that needs the engine.
+    async fn keep_a_spare(&self) {
+        let mut spare = self.spare.lock().await;
+        if spare.is_none() {
+            match Engine::spawn(&self.state.settings.engine_config()) {
+                Ok(engine) => *spare = Some(engine),
+                Err(e) => tracing::error!(error = %e, "could not start an engine child"),
+            }
+        }
+    }
+
+    async fn take_engine(&self) -> Result<Engine, EngineError> {
+        match self.spare.lock().await.take() {
+            Some(engine) => Ok(engine),
+            None => Engine::spawn(&self.state.settings.engine_config()),
+        }
+    }
+
+    /// Runs the engine in a child process (which also draws the key frames) while renewing
+    /// the lease and recording progress. `Err` is a failure on our side (storage, the
+    /// engine binary or model).
     async fn analyse(&self, job: &ClaimedJob, record: &AnalysisRecord) -> Result<Outcome, String> {
         let settings = &self.state.settings;
         let video = self
@@ -179,56 +254,43 @@ impl Worker {
             .local_file(&record.video_key())
             .await
             .map_err(|e| format!("video unavailable: {e}"))?;
-        let cancel = Arc::new(AtomicBool::new(false));
-        let options = AnalyzeOptions {
-            athlete: Options {
-                body_mass_kg: record.body_mass_kg,
-                athlete_height_m: None,
-            },
-            limits: settings.video_limits(),
-            cancel: Some(cancel.clone()),
-            ..AnalyzeOptions::new(&settings.pose_model)
-        };
         let frames_dir = self.state.storage.temp_file("-frames");
+        let limits = settings.video_limits();
+        let request = protocol::Request {
+            v: protocol::VERSION,
+            video: video.path.clone(),
+            jump: record.jump_type,
+            body_mass_kg: record.body_mass_kg,
+            max_video_seconds: limits.max_duration_s,
+            tool_memory_bytes: limits.tool_memory_bytes,
+            frames_dir: frames_dir.path().to_path_buf(),
+        };
+        let config = settings.engine_config();
+        let engine = self.take_engine().await.map_err(|e| e.to_string())?;
         let (progress_tx, mut progress_rx) = watch::channel(Progress {
             stage: Stage::Checking,
             fraction: 0.0,
         });
-        let jump = record.jump_type;
-        let video_path = video.path.clone();
-        let dir = frames_dir.path().to_path_buf();
-        let mut engine = tokio::task::spawn_blocking(move || {
-            let traced = analyze_traced(&video_path, jump, &options, &mut |p| {
-                progress_tx.send_replace(p);
-            })?;
-            if options
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
-            {
-                return Err(AnalysisError::Cancelled);
-            }
-            // Key frames are a nicety: without them the numbers still stand.
-            let frames = match keyframes::write(&video_path, &traced.analysis, &traced.poses, &dir)
-            {
-                Ok(paths) => paths
-                    .into_iter()
-                    .filter_map(|path| Some((event_of_frame_file(&path)?, path)))
-                    .collect(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "key frames not drawn");
-                    Vec::new()
-                }
-            };
-            Ok((traced.analysis, frames))
-        });
+        let mut run = Box::pin(engine.run(
+            &request,
+            &progress_tx,
+            config.deadline_for(record.duration_s),
+            config.cpu_seconds_for(record.duration_s),
+        ));
 
         let mut progress_tick = tokio::time::interval(PROGRESS_EVERY);
         let mut renew_tick = tokio::time::interval(RENEW_EVERY);
         let mut written: Option<Progress> = None;
+        let mut shutdown = self.shutdown.clone();
+        let grace_over = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::pin!(grace_over);
         let outcome = loop {
             tokio::select! {
-                finished = &mut engine => break finished,
+                finished = &mut run => break Ended::Finished(finished),
+                _ = &mut grace_over => break Ended::Released,
                 _ = progress_tick.tick() => {
                     let latest = *progress_rx.borrow_and_update();
                     let db = &self.state.db;
@@ -239,23 +301,30 @@ impl Worker {
                         repo::is_running(db, &record.id).await
                     };
                     if matches!(still_running, Ok(false)) {
-                        cancel.store(true, Ordering::Relaxed);
+                        break Ended::Cancelled;
                     }
                 }
                 _ = renew_tick.tick() => {
                     let now = unix_now();
                     let ours = queue::renew(&self.state.db, job, &self.id, now + LEASE_S, now).await;
                     if matches!(ours, Ok(false)) {
-                        cancel.store(true, Ordering::Relaxed);
+                        break Ended::Cancelled;
                     }
                 }
             }
         };
+        // Dropping an unfinished run kills the child's whole process group.
+        drop(run);
         drop(video);
         match outcome {
-            Ok(Ok((analysis, frames))) => Ok(Outcome::Done(Box::new(analysis), frames, frames_dir)),
-            Ok(Err(error)) => Ok(Outcome::Failed(error)),
-            Err(join_error) => Err(format!("the engine panicked: {join_error}")),
+            Ended::Cancelled => Ok(Outcome::Cancelled),
+            Ended::Released => Ok(Outcome::Released),
+            Ended::Finished(Ok(EngineOutcome::Done { analysis, frames })) => {
+                Ok(Outcome::Done(analysis, frames, frames_dir))
+            }
+            Ended::Finished(Ok(EngineOutcome::Failed(failure))) => Ok(Outcome::Failed(failure)),
+            Ended::Finished(Err(EngineError::Unsafe(end))) => Ok(Outcome::Unsafe(end)),
+            Ended::Finished(Err(EngineError::Unavailable(problem))) => Err(problem),
         }
     }
 
@@ -357,29 +426,23 @@ impl Worker {
     }
 }
 
+/// How the wait for an engine child ended.
+enum Ended {
+    Finished(Result<EngineOutcome, EngineError>),
+    /// The analysis was cancelled or the lease lost.
+    Cancelled,
+    /// The shutdown grace period ran out.
+    Released,
+}
+
 /// Worth writing: a new stage or at least one percent more.
 fn moved(written: Progress, latest: Progress) -> bool {
     written.stage != latest.stage || latest.fraction - written.fraction >= 0.01
 }
 
-/// `03_takeoff.png` → `takeoff`.
-fn event_of_frame_file(path: &std::path::Path) -> Option<String> {
-    let stem = path.file_stem()?.to_str()?;
-    let (_, event) = stem.split_once('_')?;
-    Some(event.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_frame_files_name_their_event() {
-        assert_eq!(
-            event_of_frame_file(std::path::Path::new("/tmp/x/03_lowest_point.png")).as_deref(),
-            Some("lowest_point")
-        );
-    }
 
     #[test]
     fn progress_is_written_when_it_moves() {

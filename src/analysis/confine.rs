@@ -1,0 +1,93 @@
+//! Resource limits for the child processes that read uploads: ffprobe, ffmpeg and the
+//! analysis engine itself. A crafted file can make any of them allocate or spin without end;
+//! the limit stops that child alone, and the parent reads its end as the file's fault.
+
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// What one child may use. `None` leaves a limit as inherited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChildLimits {
+    /// Address space (`RLIMIT_AS`): an allocation past it fails inside the child.
+    pub memory_bytes: Option<u64>,
+    /// CPU time (`RLIMIT_CPU`): SIGXCPU at this many seconds, SIGKILL two seconds later.
+    pub cpu_seconds: Option<u64>,
+    /// Start a new process group, so the whole tree (the engine and its ffmpeg) can be
+    /// killed at once with `kill(-pid)`.
+    pub new_group: bool,
+}
+
+/// Applies `limits` to `cmd`. Also, always: no core dump, the child is killed when the
+/// thread that started it exits (so a killed server leaves no decoder behind), and no
+/// descriptor but stdin, stdout and stderr crosses `exec`.
+pub fn confine(cmd: &mut Command, limits: ChildLimits) {
+    if limits.new_group {
+        cmd.process_group(0);
+    }
+    let pre_exec = move || -> std::io::Result<()> {
+        set_limit(libc::RLIMIT_CORE, 0, 0)?;
+        if let Some(bytes) = limits.memory_bytes {
+            set_limit(libc::RLIMIT_AS, bytes, bytes)?;
+        }
+        if let Some(seconds) = limits.cpu_seconds {
+            set_limit(libc::RLIMIT_CPU, seconds, seconds.saturating_add(2))?;
+        }
+        parent_death_kills()?;
+        mark_inherited_descriptors_cloexec();
+        Ok(())
+    };
+    // SAFETY: the closure runs in the forked child before `exec`. It only makes the
+    // async-signal-safe system calls getrlimit, setrlimit, prctl and close_range, allocates nothing
+    // and touches no lock; its captures are plain integers copied into it.
+    unsafe {
+        cmd.pre_exec(pre_exec);
+    }
+}
+
+/// Lowers a limit; never asks for more than the parent's own hard limit (an engine child
+/// starting ffmpeg is itself limited, and raising a hard limit is refused).
+fn set_limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> std::io::Result<()> {
+    let mut current = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `current` is a valid rlimit for getrlimit to fill.
+    if unsafe { libc::getrlimit(resource, &mut current) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let limit = libc::rlimit {
+        rlim_cur: soft.min(current.rlim_max),
+        rlim_max: hard.min(current.rlim_max),
+    };
+    // SAFETY: `limit` is a valid rlimit that lives across the call.
+    if unsafe { libc::setrlimit(resource, &limit) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+fn parent_death_kills() -> std::io::Result<()> {
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number and no pointer.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Rust opens its own descriptors close-on-exec, but a library (or a future dependency)
+/// may not; marking them all costs one system call. Kernels before 5.11 lack it: then the
+/// standard library's own guarantee stands alone.
+fn mark_inherited_descriptors_cloexec() {
+    // SAFETY: close_range takes integers only; with CLOSE_RANGE_CLOEXEC it closes nothing
+    // now, so the standard library's own exec-error pipe keeps working.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3 as libc::c_uint,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
+    }
+}
