@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := airtime
 SERVER := $(CARGO_TARGET_DIR)/release/airtime
 
-.PHONY: setup build run test test-unit test-reliability test-e2e bench fmt clean-data
+.PHONY: setup build front test-build run test test-unit test-reliability test-e2e bench fmt clean-data
 
 setup:
 	@scripts/bootstrap
@@ -24,19 +24,28 @@ build: setup
 run: build
 	$(SERVER) serve
 
-# Unit and integration tests share the release artifacts of `build` (same profile and features).
+# The WASM bundle and styles only; the tests build the server themselves (below).
+front: setup
+	cargo leptos build --release --frontend-only
+
+# `cargo test` turns on dev-dependencies, which unify some features of the server's own
+# dependencies, so its server binary differs from `cargo leptos build`'s. The tests and the
+# end-to-end server share this one build instead of compiling the crate twice.
+test-build: front
+	cargo test --release --no-default-features --features ssr --no-run
+
 # The fuzzed-video suite runs on its own so its table is printed (500 files here).
 FUZZ_TEST := fuzzed_and_crafted_videos_fail_alone_and_clearly
-test-unit: build
-	cargo test --release --features ssr -- --skip $(FUZZ_TEST)
-	cargo test --release --features ssr --test analyses_http $(FUZZ_TEST) -- --nocapture
+test-unit: test-build
+	cargo test --release --no-default-features --features ssr -- --skip $(FUZZ_TEST)
+	cargo test --release --no-default-features --features ssr --test analyses_http $(FUZZ_TEST) -- --nocapture
 
 # The reliability suite in full: 10,000 fuzzed and crafted videos through probe and engine child.
-test-reliability: build
-	AIRTIME_FUZZ_FILES=$${AIRTIME_FUZZ_FILES:-10000} cargo test --release --features ssr \
+test-reliability: test-build
+	AIRTIME_FUZZ_FILES=$${AIRTIME_FUZZ_FILES:-10000} cargo test --release --no-default-features --features ssr \
 	  --test analyses_http $(FUZZ_TEST) -- --nocapture
 
-test-e2e: build
+test-e2e: test-build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
 
 test: test-unit test-e2e

@@ -50,7 +50,7 @@ pub enum AppError {
     TooManyUploads { retry_after_s: u64 },
     #[error("{}", busy_message(*limit))]
     AnalysisBusy { limit: u32, retry_after_s: u64 },
-    #[error("Airtime is busy with other uploads right now. Try again in {}.", wait_phrase(*retry_after_s))]
+    #[error("Airtime is busy right now. Try again in {}.", wait_phrase(*retry_after_s))]
     ServerBusy { retry_after_s: u64 },
     #[error("Airtime is short of storage space for new videos right now. Please try again later.")]
     StorageFull { retry_after_s: u64 },

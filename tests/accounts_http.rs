@@ -12,6 +12,7 @@ on_both_backends!(
     sign_in_cycles_the_session_id,
     wrong_password_and_unknown_email_look_the_same,
     failed_sign_ins_are_throttled_per_account,
+    parallel_guesses_cannot_pass_the_limit_together,
     sign_ups_are_limited_per_ip,
     duplicate_emails_are_refused,
     sessions_survive_a_restart,
@@ -90,6 +91,35 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
     assert_eq!(error_code(invalid).await, "invalid_input");
 }
 
+/// ASVS V2.2.1: 50 wrong passwords sent at once for one account: the limit of 5 holds,
+/// because each attempt reserves its failure before the hash is checked.
+async fn parallel_guesses_cannot_pass_the_limit_together(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = app.client();
+    let email = unique_email("raced");
+    app.sign_up(&owner, &email, PASSWORD).await;
+    let attempts = (0..50).map(|_| {
+        let (app, email) = (&app, email.clone());
+        async move {
+            let stranger = app.client();
+            app.sign_in(&stranger, &email, "a-wrong-guess-123")
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let verified = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert!(
+        verified <= 5,
+        "{verified} guesses reached the hash: {statuses:?}"
+    );
+    assert_eq!(verified + refused, 50, "{statuses:?}");
+    let kinds: Vec<String> = app.audit_events().await.into_iter().map(|e| e.0).collect();
+    assert!(kinds.iter().filter(|k| *k == "sign_in_failed").count() <= 5);
+}
+
 async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.client();
@@ -126,12 +156,12 @@ async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
 
 async fn sign_ups_are_limited_per_ip(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.signups_per_ip_per_hour = 2).await;
-    for _ in 0..2 {
-        let r = app
-            .sign_up(&app.client(), &unique_email("many"), PASSWORD)
-            .await;
-        assert!(!r.status().is_client_error(), "{}", r.status());
-    }
+    let email = unique_email("many");
+    let r = app.sign_up(&app.client(), &email, PASSWORD).await;
+    assert!(!r.status().is_client_error(), "{}", r.status());
+    // Asking whether an email has an account costs an attempt too (ASVS V2.2.1).
+    let taken = app.sign_up(&app.client(), &email, PASSWORD).await;
+    assert_eq!(taken.status(), 409);
     let refused = app
         .sign_up(&app.client(), &unique_email("many"), PASSWORD)
         .await;

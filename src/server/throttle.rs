@@ -36,9 +36,19 @@ impl Throttle {
 
     /// Checks and counts in one step: `Ok` (and the event is counted) while `key` has
     /// allowance left, `Err(seconds until a slot frees up)` otherwise. Parallel callers can
-    /// never all pass on the same last slot, and a refused attempt is not counted.
-    pub fn acquire(&self, key: &str) -> Result<(), u64> {
+    /// never all pass on the same last slot, and a refused attempt is not counted. `Ok(true)`
+    /// when this event took the last slot.
+    pub fn acquire(&self, key: &str) -> Result<bool, u64> {
         self.acquire_at(key, Instant::now())
+    }
+
+    /// Takes back the latest event counted for `key` (a reservation that turned out not to
+    /// be a failure).
+    pub fn give_back(&self, key: &str) {
+        let mut hits = self.lock();
+        if let Some(times) = hits.get_mut(key) {
+            times.pop_back();
+        }
     }
 
     /// Counts one event; returns true when this event used up the allowance.
@@ -64,7 +74,7 @@ impl Throttle {
         Err(free_at.saturating_duration_since(now).as_secs().max(1))
     }
 
-    fn acquire_at(&self, key: &str, now: Instant) -> Result<(), u64> {
+    fn acquire_at(&self, key: &str, now: Instant) -> Result<bool, u64> {
         // One lock for the check and the count: that is what makes the limit hold.
         let mut hits = self.lock();
         if let Some(times) = hits.get_mut(key) {
@@ -75,8 +85,7 @@ impl Throttle {
                 return Err(free_at.saturating_duration_since(now).as_secs().max(1));
             }
         }
-        self.push(&mut hits, key, now);
-        Ok(())
+        Ok(self.push(&mut hits, key, now))
     }
 
     fn record_at(&self, key: &str, now: Instant) -> bool {

@@ -16,6 +16,10 @@ use crate::error::AppError;
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
 const PARALLELISM: u32 = 1;
+/// How long a request waits for a hashing slot before it is told to come back: a queue of
+/// hashes longer than this is a flood, and waiting would only hold its connections open.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const BUSY_RETRY_S: u64 = 5;
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
@@ -40,12 +44,18 @@ impl PasswordHasher {
         })
     }
 
+    /// A hashing slot, or 503 + Retry-After when none frees up within [`SLOT_WAIT`].
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        match tokio::time::timeout(SLOT_WAIT, self.permits.acquire()).await {
+            Ok(permit) => permit.map_err(|_| AppError::Internal),
+            Err(_) => Err(AppError::ServerBusy {
+                retry_after_s: BUSY_RETRY_S,
+            }),
+        }
+    }
+
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let _permit = self.slot().await?;
         let password = password.to_string();
         blocking(move || hash_now(&password)).await?
     }
@@ -56,11 +66,7 @@ impl PasswordHasher {
         password: &str,
         stored_hash: Option<&str>,
     ) -> Result<bool, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let _permit = self.slot().await?;
         let known = stored_hash.is_some();
         let hash = stored_hash.map_or_else(|| self.dummy_hash.to_string(), str::to_string);
         let password = password.to_string();

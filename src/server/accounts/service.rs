@@ -83,10 +83,12 @@ impl Accounts {
         validate_new_password(password, &email, Field::Password)?;
         validate_confirmation(password, confirm_password)?;
         let ip = self.client.ip.to_string();
+        // Every attempt counts, whatever its outcome: probing which emails have accounts
+        // costs the same allowance as creating them.
         self.state
             .throttles
             .signups
-            .check(&ip)
+            .acquire(&ip)
             .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
         if repo::find_by_email(&self.state.db, &email).await?.is_some() {
             return Err(AppError::EmailTaken);
@@ -98,7 +100,6 @@ impl Accounts {
             InsertOutcome::EmailTaken => return Err(AppError::EmailTaken),
             InsertOutcome::Created => {}
         }
-        self.state.throttles.signups.record(&ip);
         self.start_session(&id, 0).await?;
         self.audit(AuditEvent::SignUp, Some(&id)).await?;
         self.claim_guest_work(&id).await
@@ -113,14 +114,21 @@ impl Accounts {
         let throttles = &self.state.throttles;
         let account_key = email.as_str();
         let ip_key = self.client.ip.to_string();
-        for (throttle, key) in [
-            (&throttles.signin_per_account, account_key),
-            (&throttles.signin_per_ip, ip_key.as_str()),
-        ] {
-            throttle
-                .check(key)
-                .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
-        }
+        // Each attempt reserves a failure slot before the password is hashed, so parallel
+        // guesses cannot all pass a check made before any of them is counted; a correct
+        // password gives the slots back.
+        let rate_limited = |retry_after_s| AppError::RateLimited { retry_after_s };
+        let account_last = throttles
+            .signin_per_account
+            .acquire(account_key)
+            .map_err(rate_limited)?;
+        let ip_last = match throttles.signin_per_ip.acquire(&ip_key) {
+            Ok(last) => last,
+            Err(retry_after_s) => {
+                throttles.signin_per_account.give_back(account_key);
+                return Err(rate_limited(retry_after_s));
+            }
+        };
 
         let user = repo::find_by_email(&self.state.db, &email).await?;
         let verified = self
@@ -133,15 +141,14 @@ impl Accounts {
             unverified => {
                 let user_id = unverified.as_ref().map(|u| u.id.as_str());
                 self.audit(AuditEvent::SignInFailed, user_id).await?;
-                let account_locked = throttles.signin_per_account.record(account_key);
-                let ip_locked = throttles.signin_per_ip.record(&ip_key);
-                if account_locked || ip_locked {
+                if account_last || ip_last {
                     self.audit(AuditEvent::Lockout, user_id).await?;
                 }
                 return Err(AppError::InvalidCredentials);
             }
         };
         throttles.signin_per_account.reset(account_key);
+        throttles.signin_per_ip.give_back(&ip_key);
         self.start_session(&user.id, user.session_epoch).await?;
         self.audit(AuditEvent::SignInOk, Some(&user.id)).await?;
         self.claim_guest_work(&user.id).await
@@ -219,18 +226,20 @@ impl Accounts {
         field: Field,
     ) -> Result<(), AppError> {
         let throttle = &self.state.throttles.signin_per_account;
-        throttle
-            .check(&user.email)
+        let last = throttle
+            .acquire(&user.email)
             .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
-        if self
+        let verified = self
             .state
             .hasher
             .verify(password, Some(&user.password_hash))
-            .await?
-        {
+            .await;
+        if verified.as_ref().is_ok_and(|ok| *ok) {
+            throttle.reset(&user.email);
             return Ok(());
         }
-        if throttle.record(&user.email) {
+        verified?;
+        if last {
             self.audit(AuditEvent::Lockout, Some(&user.id)).await?;
         }
         Err(AppError::WrongPassword { field })

@@ -56,31 +56,22 @@ pub async fn upload(
     body: Body,
 ) -> Result<impl IntoResponse, AppError> {
     let started = Instant::now();
-    let (jump_type, mut body_mass_kg) = validate_params(&params)?;
-    let owner = viewer.owner_for_upload();
-    let athlete = athlete_of(&state, &owner, params.athlete_id.as_deref()).await?;
-    // The athlete's recorded mass unless another was typed for this jump.
-    body_mass_kg = body_mass_kg.or(athlete.as_ref().and_then(|a| a.body_mass_kg));
-    let client = viewer.client.clone().ok_or(AppError::Internal)?;
-    // Held until the upload is stored and queued: receiving and probing are what it bounds.
-    let _slot = state
-        .upload_slots
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| AppError::ServerBusy {
-            retry_after_s: BUSY_RETRY_S,
-        })?;
-    check_limits(&state, &owner, &client.ip.to_string()).await?;
-
+    let admitted = admit(&state, &mut viewer, &params, &headers).await;
+    let Admitted {
+        jump_type,
+        body_mass_kg,
+        owner,
+        athlete,
+        client,
+        slot: _slot,
+    } = match admitted {
+        Ok(admitted) => admitted,
+        Err(refused) => {
+            drain(body).await;
+            return Err(refused);
+        }
+    };
     let max_bytes = state.settings.max_upload_bytes();
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_bytes) {
-        return Err(too_large(&state));
-    }
-    check_storage(&state, &owner, declared).await?;
 
     let temp = state.storage.temp_file(".upload");
     let bytes = receive(body, &temp, max_bytes).await.map_err(|e| match e {
@@ -166,6 +157,74 @@ pub async fn upload(
             id,
         }),
     ))
+}
+
+/// What an upload may go ahead with, decided before its body is read.
+struct Admitted {
+    jump_type: JumpType,
+    body_mass_kg: Option<f64>,
+    owner: Owner,
+    athlete: Option<Athlete>,
+    client: crate::server::client::ClientInfo,
+    /// Held until the upload is stored and queued: receiving and probing are what it bounds.
+    slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+async fn admit(
+    state: &AppState,
+    viewer: &mut Viewer,
+    params: &UploadParams,
+    headers: &HeaderMap,
+) -> Result<Admitted, AppError> {
+    let (jump_type, body_mass_kg) = validate_params(params)?;
+    let owner = viewer.owner_for_upload();
+    let athlete = athlete_of(state, &owner, params.athlete_id.as_deref()).await?;
+    // The athlete's recorded mass unless another was typed for this jump.
+    let body_mass_kg = body_mass_kg.or(athlete.as_ref().and_then(|a| a.body_mass_kg));
+    let client = viewer.client.clone().ok_or(AppError::Internal)?;
+    let slot = state
+        .upload_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::ServerBusy {
+            retry_after_s: BUSY_RETRY_S,
+        })?;
+    check_limits(state, &owner, &client.ip.to_string()).await?;
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.settings.max_upload_bytes()) {
+        return Err(too_large(state));
+    }
+    check_storage(state, &owner, declared).await?;
+    Ok(Admitted {
+        jump_type,
+        body_mass_kg,
+        owner,
+        athlete,
+        client,
+        slot,
+    })
+}
+
+/// Reads and drops what a refused client is still sending, up to a bound: a connection
+/// closed with unread bytes is reset, and the client may never see the refusal. A larger
+/// body is cut off (the client sees a reset, as before).
+async fn drain(body: Body) {
+    const DRAIN_BYTES: usize = 4 << 20;
+    const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            seen += chunk.len();
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 fn validate_params(params: &UploadParams) -> Result<(JumpType, Option<f64>), AppError> {
