@@ -267,6 +267,9 @@ impl Worker {
         };
         let config = settings.engine_config();
         let engine = self.take_engine().await.map_err(|e| e.to_string())?;
+        // The next job's child loads its model while this one runs (~70 ms of one core), so
+        // back-to-back jobs do not wait for it either.
+        self.keep_a_spare().await;
         let (progress_tx, mut progress_rx) = watch::channel(Progress {
             stage: Stage::Checking,
             fraction: 0.0,
