@@ -20,6 +20,7 @@ on_both_backends!(
     account_deletion_needs_the_password,
     cross_site_requests_are_refused,
     health_and_request_ids,
+    every_response_carries_the_security_headers,
 );
 
 async fn sign_up_starts_a_secure_session(backend: Backend) {
@@ -337,4 +338,40 @@ async fn health_and_request_ids(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+}
+
+/// ASVS V14.4: no framing, no sniffing, no referrer to other sites, no caching of personal
+/// pages and answers; V14.4.2 the files users uploaded are sandboxed.
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.client();
+    let page = client.get(format!("{}/", app.base)).send().await.unwrap();
+    let api = app.call(&client, "current_user", &[]).await;
+    for response in [&page, &api] {
+        let h = response.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert_eq!(h["cache-control"], "no-store");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+        assert!(h["permissions-policy"]
+            .to_str()
+            .unwrap()
+            .contains("camera=(self)"));
+    }
+    let id = app.upload_clip(&client, "cmj").await;
+    let video = client
+        .get(format!("{}/api/analyses/{id}/video", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(video.status(), 200);
+    let csp = video.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(video.headers()["x-content-type-options"], "nosniff");
 }

@@ -62,7 +62,17 @@ async fn logs_carry_events_but_no_secrets() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 
+    // A claim link is a bearer token: the log names the route, never the token.
+    let token = "c1a1".repeat(16);
+    client
+        .get(format!("{}/claim/{token}", app.base))
+        .send()
+        .await
+        .unwrap();
+
     let logs = captured_text(&captured);
+    assert!(!logs.contains(&token), "a claim token reached the logs");
+    assert!(logs.contains("/claim/{token}"), "the claim route is logged");
     for line in logs.lines() {
         serde_json::from_str::<serde_json::Value>(line)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));

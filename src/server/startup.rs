@@ -23,7 +23,7 @@ use super::{
     listener::BoundedListener,
     middleware::{
         origin::require_same_origin, request_span::trace_request,
-        session_keepalive::keep_session_alive,
+        security_headers::set_security_headers, session_keepalive::keep_session_alive,
     },
     sessions::SessionBackend,
     state::{AppState, Throttles},
@@ -167,6 +167,10 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .layer(middleware::from_fn(keep_session_alive))
         .layer(session_layer)
         .layer(middleware::from_fn(require_same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            set_security_headers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), trace_request))
         .with_state(state)
 }

@@ -3,4 +3,5 @@
 
 pub mod origin;
 pub mod request_span;
+pub mod security_headers;
 pub mod session_keepalive;

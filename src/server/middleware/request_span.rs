@@ -2,7 +2,7 @@
 //! ending with a "request finished" event. Also records who the client is.
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, MatchedPath, Request, State},
     http::HeaderValue,
     middleware::Next,
     response::Response,
@@ -32,12 +32,17 @@ pub async fn trace_request(
         req.extensions().get::<ConnectInfo<SocketAddr>>(),
         state.settings.trust_forwarded_for,
     );
-    // The path only: query strings may carry tokens.
+    // The matched route (`/claim/{token}`), never the raw path or query: both can carry
+    // bearer tokens. Unrouted requests (static files, 404s) log a bounded raw path.
+    let path = match req.extensions().get::<MatchedPath>() {
+        Some(route) => route.as_str().to_string(),
+        None => req.uri().path().chars().take(120).collect(),
+    };
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         method = %req.method(),
-        path = %req.uri().path(),
+        path = %path,
         status = Empty,
         latency_ms = Empty,
         user_id = Empty,
