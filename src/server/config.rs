@@ -43,7 +43,8 @@ pub struct Settings {
     pub signin_failures_per_ip: u32,
     pub signin_window: Duration,
     pub signups_per_ip_per_hour: u32,
-    pub trust_forwarded_for: bool,
+    /// Proxies of ours in front of the server (see `ClientInfo::from_parts`).
+    pub trusted_proxies: u32,
     pub log_format: LogFormat,
     /// `pose_landmarker_lite.task`; default `<data_dir>/models/pose_landmarker_lite.task`.
     pub pose_model: PathBuf,
@@ -96,6 +97,7 @@ struct AirtimeTable {
     signin_window_minutes: Option<u64>,
     signups_per_ip_per_hour: Option<u32>,
     trust_forwarded_for: Option<bool>,
+    trusted_proxies: Option<u32>,
     log_format: Option<String>,
     pose_model: Option<String>,
     max_video_seconds: Option<f64>,
@@ -305,9 +307,17 @@ impl Settings {
             signups_per_ip_per_hour: number(&env, "AIRTIME_SIGNUPS_PER_IP_PER_HOUR")?
                 .or(table.signups_per_ip_per_hour)
                 .unwrap_or(10),
-            trust_forwarded_for: number(&env, "AIRTIME_TRUST_FORWARDED_FOR")?
-                .or(table.trust_forwarded_for)
-                .unwrap_or(false),
+            // `trust_forwarded_for = true` (the older setting) means one proxy.
+            trusted_proxies: match number(&env, "AIRTIME_TRUSTED_PROXIES")?
+                .or(table.trusted_proxies)
+            {
+                Some(n) => n,
+                None => u32::from(
+                    number(&env, "AIRTIME_TRUST_FORWARDED_FOR")?
+                        .or(table.trust_forwarded_for)
+                        .unwrap_or(false),
+                ),
+            },
             log_format,
             leptos,
         })

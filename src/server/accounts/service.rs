@@ -82,7 +82,7 @@ impl Accounts {
         let email = normalize_email(email)?;
         validate_new_password(password, &email, Field::Password)?;
         validate_confirmation(password, confirm_password)?;
-        let ip = self.client.ip.to_string();
+        let ip = self.client.limit_key();
         // Every attempt counts, whatever its outcome: probing which emails have accounts
         // costs the same allowance as creating them.
         self.state
@@ -113,7 +113,7 @@ impl Accounts {
         }
         let throttles = &self.state.throttles;
         let account_key = email.as_str();
-        let ip_key = self.client.ip.to_string();
+        let ip_key = self.client.limit_key();
         // Each attempt reserves a failure slot before the password is hashed, so parallel
         // guesses cannot all pass a check made before any of them is counted; a correct
         // password gives the slots back.

@@ -189,7 +189,7 @@ async fn admit(
         .map_err(|_| AppError::ServerBusy {
             retry_after_s: BUSY_RETRY_S,
         })?;
-    check_limits(state, &owner, &client.ip.to_string()).await?;
+    check_limits(state, &owner, &client.limit_key()).await?;
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
