@@ -142,10 +142,7 @@ pub async fn insert_with_job(
     new: &NewAnalysis<'_>,
     limits: OwnerLimits,
 ) -> Result<Admission, sqlx::Error> {
-    let (column, owner_key) = match new.owner {
-        Owner::User(id) => ("user_id", id),
-        Owner::Guest(id) => ("guest_id", id),
-    };
+    let (column, owner_key) = owner_column(new.owner);
     let mut tx = db.pool.begin().await?;
     if db.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked")
@@ -203,12 +200,17 @@ pub async fn insert_with_job(
     Ok(Admission::Admitted)
 }
 
-/// Bytes of video the owner has stored.
-pub async fn stored_bytes(db: &Database, owner: &Owner) -> Result<i64, sqlx::Error> {
-    let (column, value) = match owner {
+/// The column that names an owner, and its value.
+fn owner_column(owner: &Owner) -> (&'static str, &String) {
+    match owner {
         Owner::User(id) => ("user_id", id),
         Owner::Guest(id) => ("guest_id", id),
-    };
+    }
+}
+
+/// Bytes of video the owner has stored.
+pub async fn stored_bytes(db: &Database, owner: &Owner) -> Result<i64, sqlx::Error> {
+    let (column, value) = owner_column(owner);
     // Summed as text-free integers on both databases (PostgreSQL's SUM of BIGINT is NUMERIC).
     sqlx::query(&format!(
         "SELECT CAST(COALESCE(SUM(video_bytes), 0) AS BIGINT) AS n FROM analyses WHERE {column} = $1"
@@ -300,10 +302,7 @@ pub async fn find(db: &Database, id: &str) -> Result<Option<AnalysisRecord>, sql
 
 /// Analyses of `owner` waiting for or being analysed.
 pub async fn count_active(db: &Database, owner: &Owner) -> Result<i64, sqlx::Error> {
-    let (column, value) = match owner {
-        Owner::User(id) => ("user_id", id),
-        Owner::Guest(id) => ("guest_id", id),
-    };
+    let (column, value) = owner_column(owner);
     sqlx::query(&format!(
         "SELECT COUNT(*) AS n FROM analyses WHERE {column} = $1 AND status IN ('queued', 'running')"
     ))

@@ -190,9 +190,6 @@ impl Worker {
                 tracing::info!(event = "analysis_cancelled", analysis_id = %record.id, "analysis cancelled");
                 self.finish_job(&job, "cancelled", None).await;
             }
-            Ok(Outcome::Failed(failure)) if failure.code == "cancelled" => {
-                self.finish_job(&job, "cancelled", None).await;
-            }
             Ok(Outcome::Failed(failure)) if failure.user_input => {
                 tracing::info!(
                     event = "analysis_failed",
