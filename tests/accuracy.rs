@@ -14,7 +14,7 @@ struct Baseline {
     max_abs_error_cm: f64,
     /// Slack for the comparison, so the test guards against regressions, not noise.
     tolerance_cm: f64,
-    /// Labelled clips the engine refuses today (a known gap, see the README); any other
+    /// Labelled clips the engine refuses today (a known gap, see docs/engine.md); any other
     /// refusal of a labelled clip fails the test, and so does measuring a clip expected to be
     /// refused.
     known_refusals: Vec<String>,

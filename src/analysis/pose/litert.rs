@@ -3,7 +3,7 @@
 //!
 //! Why not tract (pure Rust, what this module replaced): on the BlazePose lite landmark model
 //! tract needed 17–22 ms per inference even with our own AVX depthwise kernels, XNNPACK 5.4 ms
-//! on one thread, segmentation decoder included (README, "Speed and memory"). The library comes
+//! on one thread, segmentation decoder included (docs/performance.md, "Speed and memory"). The library comes
 //! from the `ai-edge-litert` wheel on PyPI, pinned by hash (`scripts/fetch-pose-model`); it
 //! needs only glibc and libstdc++. It runs the `.tflite` files exactly as MediaPipe ships them.
 //!
