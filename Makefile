@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := airtime
 SERVER := $(CARGO_TARGET_DIR)/release/airtime
 
-.PHONY: setup build front test-build run test test-unit test-reliability test-e2e bench fmt clean-data
+.PHONY: setup build front test-build run test test-unit test-reliability test-e2e test-load bench bench-load fmt clean-data
 
 setup:
 	@scripts/bootstrap
@@ -40,15 +40,26 @@ test-unit: test-build
 	cargo test --release --no-default-features --features ssr -- --skip $(FUZZ_TEST)
 	cargo test --release --no-default-features --features ssr --test analyses_http $(FUZZ_TEST) -- --nocapture
 
-# The reliability suite in full: 10,000 fuzzed and crafted videos through probe and engine child.
+# The reliability suite in full: 10,000 fuzzed and crafted videos through probe and engine child,
+# then 200 guests for 60 s on each database.
 test-reliability: test-build
 	AIRTIME_FUZZ_FILES=$${AIRTIME_FUZZ_FILES:-10000} cargo test --release --no-default-features --features ssr \
 	  --test analyses_http $(FUZZ_TEST) -- --nocapture
+	$(MAKE) --no-print-directory bench-load
+
+# Load on one server (scripts/bench-load prints the table). `make test` runs a short one.
+LOAD_DATABASES := sqlite postgres
+bench-load: test-build
+	@for db in $(LOAD_DATABASES); do LOAD_DATABASE=$$db AIRTIME_BIN=$(SERVER) scripts/bench-load || exit 1; done
+
+test-load: test-build
+	@for db in $(LOAD_DATABASES); do LOAD_DATABASE=$$db LOAD_USERS=40 LOAD_SECONDS=20 AIRTIME_BIN=$(SERVER) \
+	  scripts/bench-load || exit 1; done
 
 test-e2e: test-build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
 
-test: test-unit test-e2e
+test: test-unit test-e2e test-load
 
 # Speed and memory against the peer on ../shared/videos (installs the peer from PyPI once).
 bench: build

@@ -59,6 +59,7 @@ function airtimeServer(port: number, extraEnv: Record<string, string>) {
       AIRTIME_SIGNIN_FAILURES_PER_IP: "1000",
       AIRTIME_GUEST_UPLOADS_PER_IP_PER_HOUR: "1000",
       AIRTIME_POSE_MODEL: resolve(__dirname, "../data/models/pose_landmarker_lite.task"),
+      AIRTIME_BREACHED_PASSWORDS: resolve(__dirname, "../data/passwords/breached-passwords.bin"),
       LOG_FORMAT: "json",
       ...extraEnv,
     },

@@ -3,6 +3,7 @@
 #[macro_use]
 mod common;
 
+use airtime::server::public_url::PublicUrl;
 use common::{error_code, postgres_available, session_cookie, unique_email, Backend, TestApp};
 
 const PASSWORD: &str = "jump-higher-2026";
@@ -15,10 +16,14 @@ on_both_backends!(
     parallel_guesses_cannot_pass_the_limit_together,
     sign_ups_are_limited_per_ip,
     duplicate_emails_are_refused,
+    new_passwords_follow_the_asvs_rules,
     sessions_survive_a_restart,
     password_change_signs_out_other_sessions,
     account_deletion_needs_the_password,
     cross_site_requests_are_refused,
+    the_public_url_decides_cookies_origins_and_hosts,
+    signed_in_devices_are_listed_and_can_be_signed_out,
+    a_sign_in_ends_after_its_absolute_lifetime,
     health_and_request_ids,
     every_response_carries_the_security_headers,
 );
@@ -188,6 +193,40 @@ async fn duplicate_emails_are_refused(backend: Backend) {
     assert_eq!(body["field"], "password");
 }
 
+/// ASVS 4.0 V2.1.1 (12 characters), V2.1.2 (long passphrases, bounded), V2.1.7 (breached list).
+async fn new_passwords_follow_the_asvs_rules(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert!(refused(&app, "eleven-char").await.contains("at least 12"));
+    // On the 1.46-million-entry list only (not the short list built into the binary), and
+    // in capitals: the list is checked as typed and in lower case.
+    assert!(refused(&app, "chocolatecake1").await.contains("too common"));
+    assert!(refused(&app, "CHOCOLATECAKE1").await.contains("too common"));
+    let long = "a-long-passphrase ".repeat(60);
+    assert!(refused(&app, &long).await.contains("at most 1024 bytes"));
+    let longest = "b".repeat(1024);
+    let r = app
+        .sign_up(&app.client(), &unique_email("longest"), &longest)
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+
+    // A sign-in with a password no account can have is refused like any wrong one.
+    let email = unique_email("cap");
+    app.sign_up(&app.client(), &email, PASSWORD).await;
+    let huge = "c".repeat(100_000);
+    let r = app.sign_in(&app.client(), &email, &huge).await;
+    assert_eq!(r.status(), 401);
+}
+
+async fn refused(app: &TestApp, password: &str) -> String {
+    let r = app
+        .sign_up(&app.client(), &unique_email("rules"), password)
+        .await;
+    assert_eq!(r.status(), 422, "{password}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "password");
+    body["message"].as_str().unwrap().to_string()
+}
+
 async fn sessions_survive_a_restart(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.client();
@@ -307,6 +346,173 @@ async fn cross_site_requests_are_refused(backend: Backend) {
     assert_eq!(anonymous.status(), 403, "no Origin and no Referer");
     let page = reqwest::get(format!("{}/signin", app.base)).await.unwrap();
     assert_eq!(page.status(), 200, "reads are not affected");
+}
+
+/// ASVS 4.0 V3.4.1 (Secure), V3.4.4 (`__Host-`), V4.2.2 (CSRF: the origin, scheme included),
+/// V14.5.x (only this host): behind a TLS proxy at https://airtime.test.
+async fn the_public_url_decides_cookies_origins_and_hosts(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.public_url = Some(PublicUrl::parse("https://airtime.test").unwrap());
+        s.cookie_secure = true;
+    })
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |origin: &'static str, host: &'static str| {
+        client
+            .post(format!("{}/api/sign_up", app.base))
+            .header("host", host)
+            .header("origin", origin)
+            .form(&[
+                ("email", unique_email("public")),
+                ("password", PASSWORD.to_string()),
+                ("confirm_password", PASSWORD.to_string()),
+            ])
+            .send()
+    };
+    let signed_up = post("https://airtime.test", "airtime.test").await.unwrap();
+    assert!(signed_up.status().is_success(), "{}", signed_up.status());
+    let cookie = signed_up
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-airtime_session="))
+        .expect("a __Host- session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert!(signed_up
+        .headers()
+        .contains_key("strict-transport-security"));
+
+    let plain = post("http://airtime.test", "airtime.test").await.unwrap();
+    assert_eq!(plain.status(), 403, "same host, another scheme");
+    let rebound = post("https://airtime.test", "evil.test").await.unwrap();
+    assert_eq!(rebound.status(), 421, "a request for another host");
+
+    let page = client
+        .get(format!("{}/signin?next=1", app.base))
+        .header("host", "evil.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 308);
+    assert_eq!(
+        page.headers()["location"],
+        "https://airtime.test/signin?next=1"
+    );
+    let health = client
+        .get(format!("{}/healthz", app.base))
+        .header("host", "10.0.0.7:3000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "load balancers probe by address");
+}
+
+/// ASVS 4.0 V3.3.4: a user can see the sessions of the account and end any of them.
+async fn signed_in_devices_are_listed_and_can_be_signed_out(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = unique_email("devices");
+    let laptop = app.client();
+    app.sign_up(&laptop, &email, PASSWORD).await;
+    let phone = app.client();
+    app.sign_in(&phone, &email, PASSWORD).await;
+    let tablet = app.client();
+    app.sign_in(&tablet, &email, PASSWORD).await;
+
+    let devices = devices_seen_by(&app, &laptop).await;
+    assert_eq!(devices.len(), 3, "{devices:?}");
+    let current: Vec<_> = devices.iter().filter(|d| d["current"] == true).collect();
+    assert_eq!(current.len(), 1, "{devices:?}");
+    assert!(devices
+        .iter()
+        .all(|d| d["ip"] == "127.0.0.1" && d["last_seen"].as_str().unwrap().ends_with("UTC")));
+
+    // The phone signs the tablet out.
+    let phone_view = devices_seen_by(&app, &phone).await;
+    let tablet_id = phone_view
+        .iter()
+        .find(|d| d["current"] == false && d["id"] != current[0]["id"])
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let ended = app.call(&phone, "end_session", &[("id", &tablet_id)]).await;
+    assert!(ended.status().is_success(), "{}", ended.status());
+    assert_eq!(app.current_email(&tablet).await, None);
+    assert_eq!(
+        app.current_email(&laptop).await.as_deref(),
+        Some(email.as_str())
+    );
+    let again = app.call(&phone, "end_session", &[("id", &tablet_id)]).await;
+    assert_eq!(again.status(), 404);
+
+    // Another account's session cannot be ended from here.
+    let stranger = app.client();
+    app.sign_up(&stranger, &unique_email("stranger"), PASSWORD)
+        .await;
+    let theirs = app
+        .call(
+            &stranger,
+            "end_session",
+            &[("id", phone_view[0]["id"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(theirs.status(), 404);
+
+    // The laptop signs out everywhere else.
+    let everywhere = app.call(&laptop, "end_other_sessions", &[]).await;
+    assert_eq!(everywhere.json::<u64>().await.unwrap(), 1);
+    assert_eq!(app.current_email(&phone).await, None);
+    assert_eq!(
+        app.current_email(&laptop).await.as_deref(),
+        Some(email.as_str())
+    );
+    assert_eq!(devices_seen_by(&app, &laptop).await.len(), 1);
+    let kinds: Vec<String> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .map(|(kind, _)| kind)
+        .collect();
+    assert!(kinds.contains(&"session_ended".to_string()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"other_sessions_ended".to_string()),
+        "{kinds:?}"
+    );
+
+    // Signing out removes the row.
+    app.call(&laptop, "sign_out", &[]).await;
+    app.sign_in(&phone, &email, PASSWORD).await;
+    assert_eq!(devices_seen_by(&app, &phone).await.len(), 1);
+}
+
+async fn devices_seen_by(app: &TestApp, client: &reqwest::Client) -> Vec<serde_json::Value> {
+    let response = app.call(client, "signed_in_devices", &[]).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+/// ASVS 4.0 V3.3.2: however active, a sign-in ends after the absolute lifetime.
+async fn a_sign_in_ends_after_its_absolute_lifetime(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.session_lifetime = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let client = app.client();
+    let email = unique_email("lifetime");
+    app.sign_up(&client, &email, PASSWORD).await;
+    assert_eq!(
+        app.current_email(&client).await.as_deref(),
+        Some(email.as_str())
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.current_email(&client).await, None);
 }
 
 async fn health_and_request_ids(backend: Backend) {

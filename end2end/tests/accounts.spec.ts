@@ -65,8 +65,8 @@ test("validation messages appear beside their fields", async ({ page }) => {
   await expect(page.getByLabel("Email", { exact: true })).toHaveAttribute("aria-invalid", "true");
 
   await page.getByLabel("Email", { exact: true }).fill(uniqueEmail("rules"));
-  await page.getByLabel("Password", { exact: true }).fill("password123");
-  await page.getByLabel("Confirm password", { exact: true }).fill("password123");
+  await page.getByLabel("Password", { exact: true }).fill("chocolatecake1");
+  await page.getByLabel("Confirm password", { exact: true }).fill("chocolatecake1");
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page.locator("#field-password-message")).toContainText("too common");
 
@@ -118,4 +118,33 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByTestId("current-user")).toHaveText(email);
   });
+});
+
+test("a coach sees the signed-in devices and signs the others out", async ({ page, browser }) => {
+  const errors = watchConsole(page);
+  const email = uniqueEmail("devices");
+  await signUp(page, email);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  const phoneContext = await browser.newContext();
+  const phone = await phoneContext.newPage();
+  await signIn(phone, email);
+  await expect(phone.getByTestId("current-user")).toHaveText(email);
+
+  await gotoHydrated(page, "/account");
+  const devices = page.getByRole("list", { name: "Signed-in devices" }).getByTestId("signed-in-device");
+  await expect(devices).toHaveCount(2);
+  await expect(devices.filter({ hasText: "This device" })).toHaveCount(1);
+  await expect(devices.first()).toContainText("Chrome on Linux");
+  await expect(devices.first()).toContainText("127.0.0.1");
+
+  await page.getByRole("button", { name: "Sign out everywhere else" }).click();
+  await expect(page.getByRole("status")).toHaveText("One other device was signed out.");
+  await expect(devices).toHaveCount(1);
+
+  await phone.reload();
+  await expect(phone.getByTestId("current-user")).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  await phoneContext.close();
+  expect(errors, errors.join("\n")).toEqual([]);
 });

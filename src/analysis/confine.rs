@@ -15,6 +15,9 @@ pub struct ChildLimits {
     /// Start a new process group, so the whole tree (the engine and its ffmpeg) can be
     /// killed at once with `kill(-pid)`.
     pub new_group: bool,
+    /// Added to the nice value (0 keeps the parent's): background work yields the CPU to
+    /// the requests people are waiting on.
+    pub nice: i32,
 }
 
 /// Applies `limits` to `cmd`. Also, always: no core dump, the child is killed when the
@@ -32,12 +35,15 @@ pub fn confine(cmd: &mut Command, limits: ChildLimits) {
         if let Some(seconds) = limits.cpu_seconds {
             set_limit(libc::RLIMIT_CPU, seconds, seconds.saturating_add(2))?;
         }
+        if limits.nice > 0 {
+            lower_priority(limits.nice)?;
+        }
         parent_death_kills()?;
         mark_inherited_descriptors_cloexec();
         Ok(())
     };
     // SAFETY: the closure runs in the forked child before `exec`. It only makes the
-    // async-signal-safe system calls getrlimit, setrlimit, prctl and close_range, allocates nothing
+    // async-signal-safe system calls getrlimit, setrlimit, setpriority, prctl and close_range, allocates nothing
     // and touches no lock; its captures are plain integers copied into it.
     unsafe {
         cmd.pre_exec(pre_exec);
@@ -61,6 +67,18 @@ fn set_limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> std::
     };
     // SAFETY: `limit` is a valid rlimit that lives across the call.
     if unsafe { libc::setrlimit(resource, &limit) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+fn lower_priority(by: i32) -> std::io::Result<()> {
+    // SAFETY: PRIO_PROCESS with who = 0 names the calling process; no pointer is passed.
+    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    // SAFETY: as above.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, current.saturating_add(by).min(19)) } == 0
+    {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())

@@ -1,6 +1,9 @@
 use leptos::prelude::*;
 
-use crate::{domain::user::SignedInUser, error::AppError};
+use crate::{
+    domain::user::{SignedInDevice, SignedInUser},
+    error::AppError,
+};
 
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
@@ -97,5 +100,25 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         Ok(())
     }
     .await;
+    finish(result).await
+}
+
+#[server(endpoint = "signed_in_devices")]
+pub async fn signed_in_devices() -> Result<Vec<SignedInDevice>, AppError> {
+    use crate::server::accounts::Accounts;
+    Accounts::from_request().await?.signed_in_devices().await
+}
+
+#[server(endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async { Accounts::from_request().await?.end_session(&id).await }.await;
+    finish(result).await
+}
+
+#[server(endpoint = "end_other_sessions")]
+pub async fn end_other_sessions() -> Result<u64, AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async { Accounts::from_request().await?.end_other_sessions().await }.await;
     finish(result).await
 }

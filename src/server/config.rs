@@ -1,6 +1,7 @@
 //! Settings: `Leptos.toml` (the `[airtime]` table and leptos' own section) with environment
 //! variables on top. Kept apart from start-up so tests can build settings without files.
 
+use super::public_url::PublicUrl;
 use leptos::config::{get_config_from_str, LeptosOptions};
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -38,7 +39,12 @@ pub struct Settings {
     /// Resolved: never empty.
     pub database_url: String,
     pub cookie_secure: bool,
+    /// Where people reach the site (`AIRTIME_PUBLIC_URL`); `None`: plain http at the
+    /// listener's address (see [`Settings::public_url`]).
+    pub public_url: Option<PublicUrl>,
     pub session_inactivity_days: i64,
+    /// A sign-in ends this long after it began, however active (ASVS V3.3.2).
+    pub session_lifetime: Duration,
     pub signin_failures_per_account: u32,
     pub signin_failures_per_ip: u32,
     pub signin_window: Duration,
@@ -48,6 +54,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `pose_landmarker_lite.task`; default `<data_dir>/models/pose_landmarker_lite.task`.
     pub pose_model: PathBuf,
+    /// New passwords on this list are refused (`scripts/fetch-password-list` builds it);
+    /// default `<data_dir>/passwords/breached-passwords.bin`.
+    pub breached_passwords: PathBuf,
     /// Longest video accepted for analysis.
     pub max_video_seconds: f64,
     /// Largest upload accepted (MB, 10^6 bytes).
@@ -91,7 +100,9 @@ struct AirtimeTable {
     data_dir: Option<String>,
     database_url: Option<String>,
     cookie_secure: Option<String>,
+    public_url: Option<String>,
     session_inactivity_days: Option<i64>,
+    session_lifetime_days: Option<u64>,
     signin_failures_per_account: Option<u32>,
     signin_failures_per_ip: Option<u32>,
     signin_window_minutes: Option<u64>,
@@ -100,6 +111,7 @@ struct AirtimeTable {
     trusted_proxies: Option<u32>,
     log_format: Option<String>,
     pose_model: Option<String>,
+    breached_passwords: Option<String>,
     max_video_seconds: Option<f64>,
     max_upload_mb: Option<u64>,
     guest_retention_hours: Option<u64>,
@@ -173,12 +185,25 @@ impl Settings {
                     data_dir.join("airtime.db").display()
                 )
             });
+        let public_url = match env("AIRTIME_PUBLIC_URL")
+            .or(table.public_url)
+            .filter(|url| !url.trim().is_empty())
+        {
+            None => None,
+            Some(url) => Some(
+                PublicUrl::parse(&url).map_err(|expected| ConfigError::Invalid {
+                    key: "public_url".into(),
+                    value: url.clone(),
+                    expected,
+                })?,
+            ),
+        };
         let cookie_secure = match env("AIRTIME_COOKIE_SECURE")
             .or(table.cookie_secure)
             .unwrap_or_else(|| "auto".into())
             .as_str()
         {
-            "auto" => !leptos.site_addr.ip().is_loopback(),
+            "auto" => public_url.as_ref().is_some_and(PublicUrl::is_https),
             "true" => true,
             "false" => false,
             other => {
@@ -213,6 +238,11 @@ impl Settings {
             .filter(|p| !p.trim().is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("models").join("pose_landmarker_lite.task"));
+        let breached_passwords = env("AIRTIME_BREACHED_PASSWORDS")
+            .or(table.breached_passwords)
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("passwords").join("breached-passwords.bin"));
         let max_video_seconds = number(&env, "AIRTIME_MAX_VIDEO_SECONDS")?
             .or(table.max_video_seconds)
             .unwrap_or(60.0);
@@ -227,6 +257,7 @@ impl Settings {
 
         Ok(Self {
             pose_model,
+            breached_passwords,
             max_video_seconds,
             max_upload_mb: number(&env, "AIRTIME_MAX_UPLOAD_MB")?
                 .or(table.max_upload_mb)
@@ -290,9 +321,16 @@ impl Settings {
             data_dir,
             database_url,
             cookie_secure,
+            public_url,
             session_inactivity_days: number(&env, "AIRTIME_SESSION_INACTIVITY_DAYS")?
                 .or(table.session_inactivity_days)
                 .unwrap_or(14),
+            session_lifetime: Duration::from_secs(
+                24 * 3600
+                    * number(&env, "AIRTIME_SESSION_LIFETIME_DAYS")?
+                        .or(table.session_lifetime_days)
+                        .unwrap_or(30),
+            ),
             signin_failures_per_account: number(&env, "AIRTIME_SIGNIN_FAILURES_PER_ACCOUNT")?
                 .or(table.signin_failures_per_account)
                 .unwrap_or(5),
@@ -325,6 +363,13 @@ impl Settings {
 
     pub fn site_addr(&self) -> SocketAddr {
         self.leptos.site_addr
+    }
+
+    /// The configured public URL, or plain http at the address the server listens on.
+    pub fn public_url(&self) -> PublicUrl {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| PublicUrl::for_listener(self.site_addr()))
     }
 
     /// What a video may be, as configured (duration; the size and codec limits are fixed).
@@ -397,7 +442,8 @@ mod tests {
         let s = with_env(&[]);
         assert_eq!(s.database_url, "sqlite://data/airtime.db?mode=rwc");
         assert_eq!(s.site_addr().to_string(), "127.0.0.1:3000");
-        assert!(!s.cookie_secure, "loopback serves plain http");
+        assert!(!s.cookie_secure, "the default public URL is plain http");
+        assert_eq!(s.public_url().to_string(), "http://127.0.0.1:3000");
         assert_eq!(s.signin_failures_per_account, 5);
         assert_eq!(s.leptos.output_name.as_ref(), "airtime");
     }
@@ -411,9 +457,22 @@ mod tests {
             ("LOG_FORMAT", "pretty"),
         ]);
         assert_eq!(s.database_url, "sqlite:///srv/airtime/airtime.db?mode=rwc");
-        assert!(s.cookie_secure, "public address defaults to Secure cookies");
+        assert!(
+            !s.cookie_secure,
+            "no public URL: plain http at the listener"
+        );
+        assert_eq!(s.public_url().to_string(), "http://127.0.0.1:8080");
         assert_eq!(s.signin_failures_per_account, 3);
         assert_eq!(s.log_format, LogFormat::Pretty);
+        let public = with_env(&[("AIRTIME_PUBLIC_URL", "https://airtime.example.com/")]);
+        assert!(
+            public.cookie_secure,
+            "an https public URL makes cookies Secure"
+        );
+        assert_eq!(
+            public.public_url().to_string(),
+            "https://airtime.example.com"
+        );
         let pg = with_env(&[("DATABASE_URL", "postgres://127.0.0.1/test")]);
         assert_eq!(pg.database_url, "postgres://127.0.0.1/test");
     }
@@ -425,5 +484,10 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("cookie_secure"), "{err}");
+        let err = Settings::from_sources(DEFAULT_CONFIG, |k| {
+            (k == "AIRTIME_PUBLIC_URL").then(|| "airtime.example.com".to_string())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("public_url"), "{err}");
     }
 }

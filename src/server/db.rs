@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "athletes",
         include_str!("../../migrations/0004_athletes.sql"),
     ),
+    (
+        5,
+        "account_sessions",
+        include_str!("../../migrations/0005_account_sessions.sql"),
+    ),
 ];
 
 impl Database {

@@ -37,15 +37,6 @@ pub struct BoundedListener {
 }
 
 impl BoundedListener {
-    pub fn new(inner: TcpListener) -> Self {
-        Self::with_limits(
-            inner,
-            MAX_CONNECTIONS,
-            MAX_CONNECTIONS_PER_CLIENT,
-            IDLE_TIMEOUT,
-        )
-    }
-
     pub fn with_limits(
         inner: TcpListener,
         max_connections: usize,

@@ -15,6 +15,7 @@ pub mod health;
 pub mod jobs;
 pub mod listener;
 pub mod middleware;
+pub mod public_url;
 pub mod sessions;
 pub mod startup;
 pub mod state;

@@ -20,6 +20,9 @@ use super::{
 };
 
 pub const COOKIE_NAME: &str = "airtime_session";
+/// Over https: the `__Host-` prefix makes browsers refuse the cookie unless it is Secure, for
+/// the whole site and set by this host alone (no sibling subdomain can plant or shadow it).
+pub const SECURE_COOKIE_NAME: &str = "__Host-airtime_session";
 
 /// The store matching the configured database, so sessions live beside the accounts.
 #[derive(Debug, Clone)]
@@ -56,7 +59,11 @@ impl SessionBackend {
 
     pub fn layer(&self, settings: &Settings) -> SessionManagerLayer<Self> {
         SessionManagerLayer::new(self.clone())
-            .with_name(COOKIE_NAME)
+            .with_name(if settings.cookie_secure {
+                SECURE_COOKIE_NAME
+            } else {
+                COOKIE_NAME
+            })
             .with_http_only(true)
             // Lax, not the default Strict: Strict drops the cookie when a coach follows a link
             // to Airtime from e-mail or chat.

@@ -14,15 +14,15 @@ use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 
 use super::{
-    accounts::password_hash::PasswordHasher,
+    accounts::{breached::BreachedPasswords, password_hash::PasswordHasher},
     analyses::{claim, downloads, expiry, history, upload},
     config::Settings,
     db::{Database, DbError},
     health,
     jobs::{self, JobSignal},
-    listener::BoundedListener,
+    listener::{self, BoundedListener},
     middleware::{
-        origin::require_same_origin, request_span::trace_request,
+        host::require_public_host, origin::require_same_origin, request_span::trace_request,
         security_headers::set_security_headers, session_keepalive::keep_session_alive,
     },
     sessions::SessionBackend,
@@ -49,6 +49,11 @@ pub enum StartupError {
     Hasher(AppError),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    #[error("the breached-password list {path}: {source} (run `make setup`, or scripts/fetch-password-list)")]
+    BreachedPasswords {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("finishing interrupted claims: {0}")]
     Claims(AppError),
 }
@@ -60,10 +65,11 @@ pub struct Application {
     /// Tells the analysis workers to stop (after the HTTP side has drained).
     shutdown: tokio::sync::watch::Sender<bool>,
     workers: Vec<tokio::task::JoinHandle<()>>,
+    connections_per_client: u32,
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+    pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
         let db = Database::connect(&settings.database_url).await?;
         db.migrate().await?;
         let sessions = SessionBackend::connect(&settings.database_url).await?;
@@ -85,12 +91,28 @@ impl Application {
             source,
         })?;
 
-        let mut leptos_options = settings.leptos.clone();
-        leptos_options.site_addr = addr;
+        // Behind proxies of ours every connection comes from a proxy, so a per-address cap
+        // would throttle everyone together; the proxy bounds its clients' connections.
+        let connections_per_client = match settings.trusted_proxies {
+            0 => listener::MAX_CONNECTIONS_PER_CLIENT,
+            _ => u32::MAX,
+        };
+        let breached_passwords =
+            BreachedPasswords::open(&settings.breached_passwords).map_err(|source| {
+                StartupError::BreachedPasswords {
+                    path: settings.breached_passwords.clone(),
+                    source,
+                }
+            })?;
+        // From here on the settings name the address actually bound (a test asks for port 0).
+        settings.leptos.site_addr = addr;
+        warn_without_public_url(&settings);
+        let leptos_options = settings.leptos.clone();
         let state = AppState {
             leptos_options,
             throttles: Arc::new(Throttles::new(&settings)),
             hasher: PasswordHasher::new().await.map_err(StartupError::Hasher)?,
+            breached_passwords,
             storage: Storage::local(&settings.data_dir)?,
             jobs: JobSignal::default(),
             upload_slots: Arc::new(tokio::sync::Semaphore::new(settings.concurrent_uploads)),
@@ -111,6 +133,7 @@ impl Application {
             addr,
             shutdown,
             workers,
+            connections_per_client,
         })
     }
 
@@ -120,7 +143,13 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // `tap_io` only to get axum's ConnectInfo<SocketAddr> for a listener of our own.
-        let listener = BoundedListener::new(self.listener).tap_io(|_| {});
+        let listener = BoundedListener::with_limits(
+            self.listener,
+            listener::MAX_CONNECTIONS,
+            self.connections_per_client,
+            listener::IDLE_TIMEOUT,
+        )
+        .tap_io(|_| {});
         axum::serve(
             listener,
             self.router
@@ -166,13 +195,33 @@ fn router(state: AppState, sessions: SessionBackend) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(keep_session_alive))
         .layer(session_layer)
-        .layer(middleware::from_fn(require_same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_same_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_public_host,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             set_security_headers,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), trace_request))
         .with_state(state)
+}
+
+/// Listening beyond loopback with no public URL: the server answers only for its own address,
+/// which is rarely the name people type.
+fn warn_without_public_url(settings: &Settings) {
+    if settings.public_url.is_none() && !settings.site_addr().ip().is_loopback() {
+        tracing::warn!(
+            public_url = %settings.public_url(),
+            "listening on {} without AIRTIME_PUBLIC_URL: requests for any other host are \
+             refused, and cookies are not Secure; set it to the address people use",
+            settings.site_addr()
+        );
+    }
 }
 
 async fn shutdown_signal() {

@@ -3,8 +3,12 @@ use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
 use super::{
-    accounts::password_hash::PasswordHasher, config::Settings, db::Database, jobs::JobSignal,
-    storage::Storage, throttle::Throttle,
+    accounts::{breached::BreachedPasswords, password_hash::PasswordHasher},
+    config::Settings,
+    db::Database,
+    jobs::JobSignal,
+    storage::Storage,
+    throttle::Throttle,
 };
 
 /// Shared by every handler; leptos_axum also provides it as context to server functions.
@@ -14,6 +18,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Database,
     pub hasher: PasswordHasher,
+    pub breached_passwords: BreachedPasswords,
     pub throttles: Arc<Throttles>,
     pub storage: Storage,
     /// Wakes the analysis workers when an upload queues a job.

@@ -2,7 +2,10 @@
 //! the server and its workers carrying on.
 
 use super::{closed_job_row, temp_files, wait_until_settled};
-use crate::common::{clip_from, postgres_available, processes_naming, Backend, TestApp};
+use crate::common::{
+    clip_from, empty_room_clip, postgres_available, processes_naming, Backend, TestApp,
+};
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -11,6 +14,7 @@ on_both_backends!(
     a_timestamp_burst_is_refused_at_upload_within_seconds,
     a_burst_inside_a_clip_fails_its_analysis_at_once,
     an_analysis_past_its_deadline_is_killed_and_not_retried,
+    uploads_beyond_the_slots_wait_briefly_then_get_503,
 );
 
 /// The attack from issue 22: 200,000 tiny H.264 frames one microsecond apart, a 3 MB file
@@ -105,4 +109,45 @@ async fn an_analysis_past_its_deadline_is_killed_and_not_retried(backend: Backen
     let id = accepted(&app, &guest, clip).await;
     let reason = "This video could not be processed safely: it took longer than";
     failed_at_once(&app, &guest, &id, reason).await;
+}
+
+/// `concurrent_uploads` bounds the uploads received and probed at once: one more waits a
+/// moment for a slot, then gets 503 with Retry-After, and the slot serves the next upload as
+/// soon as the slow one is gone.
+async fn uploads_beyond_the_slots_wait_briefly_then_get_503(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.concurrent_uploads = 1).await;
+    // Sends a little and then stalls, holding the only slot.
+    let stalled = futures_util::stream::iter([Ok::<_, std::io::Error>(vec![0u8; 4096])]).chain(
+        futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(Vec::new())
+        }),
+    );
+    let slow = app
+        .client()
+        .post(format!("{}/api/analyses?jump_type=cmj", app.base))
+        .header("content-type", "video/mp4")
+        .body(reqwest::Body::wrap_stream(stalled));
+    let slow = tokio::spawn(slow.send());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let started = Instant::now();
+    let refused = app.upload(&app.client(), empty_room_clip(), "cmj").await;
+    let waited = started.elapsed();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "it waited for a slot first: {waited:?}"
+    );
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "server_busy");
+
+    slow.abort();
+    let accepted = app.upload(&app.client(), empty_room_clip(), "cmj").await;
+    assert_eq!(
+        accepted.status(),
+        StatusCode::CREATED,
+        "the slot is free again"
+    );
 }

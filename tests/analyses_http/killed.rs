@@ -53,6 +53,11 @@ impl Server {
             .env("DATABASE_URL", &database_url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("AIRTIME_POSE_MODEL", model)
+            .env(
+                "AIRTIME_BREACHED_PASSWORDS",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("data/passwords/breached-passwords.bin"),
+            )
             .env("AIRTIME_ANALYSIS_WORKERS", "1")
             .env("AIRTIME_GUEST_ACTIVE_ANALYSES", "10")
             .env("AIRTIME_NODE_NAME", "kill-test")

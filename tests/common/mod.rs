@@ -96,6 +96,8 @@ impl TestApp {
         settings.database_url = database_url.clone();
         settings.pose_model =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/pose_landmarker_lite.task");
+        settings.breached_passwords =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/passwords/breached-passwords.bin");
         // This process is the test binary: analyses run in the server binary's engine.
         settings.engine_program = PathBuf::from(env!("CARGO_BIN_EXE_airtime"));
         tweak(&mut settings);

@@ -248,6 +248,7 @@ fn start(
         memory_bytes: Some(opts.tool_memory_bytes),
         cpu_seconds: Some(2 * opts.timeout.as_secs().max(1)),
         new_group: false,
+        nice: 0,
     };
     let mut child = spawn("ffmpeg", cmd, limits)?;
     let stdout = child.stdout.take().expect("stdout piped");

@@ -67,6 +67,7 @@ pub(crate) fn run_with_timeout(
         memory_bytes: Some(memory_bytes),
         cpu_seconds: Some(timeout.as_secs().max(1)),
         new_group: false,
+        nice: 0,
     };
     let mut child = spawn(tool, cmd, limits)?;
     let stdout = child.stdout.take().expect("stdout piped");

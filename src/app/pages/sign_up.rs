@@ -23,7 +23,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <TextField label="Email" name="email" input_type="email" autocomplete="email"
                         error=errors.field(Field::Email)/>
                     <TextField label="Password" name="password" input_type="password"
-                        autocomplete="new-password" hint="At least 10 characters; not a common password."
+                        autocomplete="new-password" hint="At least 12 characters; not a password seen in a breach."
                         error=errors.field(Field::Password)/>
                     <TextField label="Confirm password" name="confirm_password" input_type="password"
                         autocomplete="new-password" error=errors.field(Field::ConfirmPassword)/>

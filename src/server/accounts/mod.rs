@@ -1,7 +1,9 @@
 //! Accounts: storage, password hashing and the sign-up / sign-in / sign-out use cases.
 
+pub mod breached;
 pub mod password_hash;
 pub mod repo;
 pub mod service;
+pub mod signed_in;
 
 pub use service::Accounts;

@@ -3,11 +3,15 @@
 
 use tower_sessions::Session;
 
-use super::repo::{self, InsertOutcome, UserRecord};
+use super::{
+    repo::{self, InsertOutcome, UserRecord},
+    signed_in,
+};
 use crate::{
     domain::{
         email::normalize_email,
-        password::{validate_confirmation, validate_new_password},
+        password::{too_common, validate_confirmation, validate_new_password, MAX_PASSWORD_BYTES},
+        user::{describe_user_agent, SignedInDevice},
     },
     error::{AppError, Field},
     server::{
@@ -19,13 +23,17 @@ use crate::{
         client::ClientInfo,
         context,
         state::AppState,
-        time::unix_now,
+        time::{format_utc, unix_now},
     },
 };
 
 pub const SESSION_USER_ID: &str = "user_id";
 pub const SESSION_EPOCH: &str = "session_epoch";
 pub const SESSION_TOUCHED_AT: &str = "touched_at";
+/// The `account_sessions` row this browser's sign-in is.
+pub const SESSION_SIGN_IN: &str = "sign_in_id";
+/// How stale a sign-in's "last seen" may get before a request writes it again.
+const LAST_SEEN_EVERY_S: i64 = 300;
 
 pub struct Accounts {
     state: AppState,
@@ -59,13 +67,78 @@ impl Accounts {
             return Ok(None);
         };
         let epoch = self.session.get::<i64>(SESSION_EPOCH).await?;
-        let user = repo::find_by_id(&self.state.db, &id)
+        let Some(sign_in) = self.session.get::<String>(SESSION_SIGN_IN).await? else {
+            return Ok(None);
+        };
+        let Some(user) = repo::find_by_id(&self.state.db, &id)
             .await?
-            .filter(|user| Some(user.session_epoch) == epoch);
-        if let Some(user) = &user {
-            tracing::Span::current().record("user_id", user.id.as_str());
+            .filter(|user| Some(user.session_epoch) == epoch)
+        else {
+            return Ok(None);
+        };
+        // Ended from another browser, or past the absolute lifetime: signed out.
+        let Some(row) = signed_in::find(&self.state.db, &user.id, &sign_in).await? else {
+            return Ok(None);
+        };
+        let now = unix_now();
+        if now - row.created_at >= self.state.settings.session_lifetime.as_secs() as i64 {
+            return Ok(None);
         }
-        Ok(user)
+        if now - row.last_seen_at >= LAST_SEEN_EVERY_S {
+            signed_in::touch(&self.state.db, &row.id, now).await?;
+        }
+        tracing::Span::current().record("user_id", user.id.as_str());
+        Ok(Some(user))
+    }
+
+    /// The browsers signed in to this account, most recently seen first.
+    pub async fn signed_in_devices(&self) -> Result<Vec<SignedInDevice>, AppError> {
+        let user = self.require_user().await?;
+        let current = self.session.get::<String>(SESSION_SIGN_IN).await?;
+        let rows = signed_in::list(&self.state.db, &user.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| SignedInDevice {
+                device: describe_user_agent(row.user_agent.as_deref().unwrap_or_default()),
+                ip: row.ip.unwrap_or_default(),
+                last_seen: format_utc(row.last_seen_at),
+                signed_in: format_utc(row.created_at),
+                current: current.as_deref() == Some(row.id.as_str()),
+                id: row.id,
+            })
+            .collect())
+    }
+
+    /// Signs one of the account's browsers out (this one too, if it is named).
+    pub async fn end_session(&self, id: &str) -> Result<(), AppError> {
+        let user = self.require_user().await?;
+        if !signed_in::delete(&self.state.db, &user.id, id).await? {
+            return Err(AppError::NotFound);
+        }
+        if self
+            .session
+            .get::<String>(SESSION_SIGN_IN)
+            .await?
+            .as_deref()
+            == Some(id)
+        {
+            self.session.flush().await?;
+        }
+        self.audit(AuditEvent::SessionEnded, Some(&user.id)).await
+    }
+
+    /// Signs out every browser of the account but this one; returns how many.
+    pub async fn end_other_sessions(&self) -> Result<u64, AppError> {
+        let user = self.require_user().await?;
+        let current = self
+            .session
+            .get::<String>(SESSION_SIGN_IN)
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        let ended = signed_in::delete_others(&self.state.db, &user.id, &current).await?;
+        self.audit(AuditEvent::OtherSessionsEnded, Some(&user.id))
+            .await?;
+        Ok(ended)
     }
 
     pub async fn require_user(&self) -> Result<UserRecord, AppError> {
@@ -81,6 +154,7 @@ impl Accounts {
     ) -> Result<usize, AppError> {
         let email = normalize_email(email)?;
         validate_new_password(password, &email, Field::Password)?;
+        self.refuse_breached(password, Field::Password).await?;
         validate_confirmation(password, confirm_password)?;
         let ip = self.client.limit_key();
         // Every attempt counts, whatever its outcome: probing which emails have accounts
@@ -90,11 +164,11 @@ impl Accounts {
             .signups
             .acquire(&ip)
             .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
+        // Hashed before the email is looked up, so "taken" takes as long as "created".
+        let hash = self.state.hasher.hash(password).await?;
         if repo::find_by_email(&self.state.db, &email).await?.is_some() {
             return Err(AppError::EmailTaken);
         }
-
-        let hash = self.state.hasher.hash(password).await?;
         let id = uuid::Uuid::new_v4().to_string();
         match repo::insert(&self.state.db, &id, &email, &hash).await? {
             InsertOutcome::EmailTaken => return Err(AppError::EmailTaken),
@@ -110,6 +184,10 @@ impl Accounts {
         let email = normalize_email(email)?;
         if password.is_empty() {
             return Err(AppError::invalid(Field::Password, "Enter your password."));
+        }
+        // No account has a longer one, so it cannot match; argon2 is never handed it.
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(AppError::InvalidCredentials);
         }
         let throttles = &self.state.throttles;
         let account_key = email.as_str();
@@ -156,6 +234,10 @@ impl Accounts {
 
     pub async fn sign_out(&self) -> Result<(), AppError> {
         let user_id = self.session.get::<String>(SESSION_USER_ID).await?;
+        let sign_in = self.session.get::<String>(SESSION_SIGN_IN).await?;
+        if let (Some(user_id), Some(sign_in)) = (&user_id, &sign_in) {
+            signed_in::delete(&self.state.db, user_id, sign_in).await?;
+        }
         self.session.flush().await?;
         if user_id.is_some() {
             self.audit(AuditEvent::SignOut, user_id.as_deref()).await?;
@@ -177,6 +259,8 @@ impl Accounts {
             ));
         }
         validate_new_password(new_password, &user.email, Field::NewPassword)?;
+        self.refuse_breached(new_password, Field::NewPassword)
+            .await?;
         validate_confirmation(new_password, confirm_password)?;
         if new_password == current_password {
             return Err(AppError::invalid(
@@ -189,6 +273,9 @@ impl Accounts {
 
         let hash = self.state.hasher.hash(new_password).await?;
         let epoch = repo::update_password(&self.state.db, &user.id, &hash).await?;
+        if let Some(current) = self.session.get::<String>(SESSION_SIGN_IN).await? {
+            signed_in::delete_others(&self.state.db, &user.id, &current).await?;
+        }
         // Other sessions carry the old epoch and are signed out; this one moves to a new id.
         self.session.cycle_id().await?;
         self.session.insert(SESSION_EPOCH, epoch).await?;
@@ -219,12 +306,31 @@ impl Accounts {
 
     /// Re-authentication for sensitive changes, throttled like sign-in so a borrowed session
     /// cannot be used to guess the password.
+    async fn refuse_breached(&self, password: &str, field: Field) -> Result<(), AppError> {
+        let list = self.state.breached_passwords.clone();
+        let password = password.to_string();
+        let breached = tokio::task::spawn_blocking(move || list.contains(&password))
+            .await
+            .map_err(|_| AppError::Internal)?
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not read the breached-password list");
+                AppError::Internal
+            })?;
+        match breached {
+            true => Err(too_common(field)),
+            false => Ok(()),
+        }
+    }
+
     async fn verify_own_password(
         &self,
         user: &UserRecord,
         password: &str,
         field: Field,
     ) -> Result<(), AppError> {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(AppError::WrongPassword { field });
+        }
         let throttle = &self.state.throttles.signin_per_account;
         let last = throttle
             .acquire(&user.email)
@@ -254,6 +360,17 @@ impl Accounts {
             .await?;
         self.session.insert(SESSION_EPOCH, epoch).await?;
         self.session.insert(SESSION_TOUCHED_AT, unix_now()).await?;
+        let sign_in = uuid::Uuid::new_v4().to_string();
+        signed_in::insert(
+            &self.state.db,
+            &sign_in,
+            user_id,
+            unix_now(),
+            &self.client.ip.to_string(),
+            self.client.user_agent.as_deref(),
+        )
+        .await?;
+        self.session.insert(SESSION_SIGN_IN, sign_in).await?;
         tracing::Span::current().record("user_id", user_id);
         Ok(())
     }

@@ -108,6 +108,9 @@ impl Viewer {
         };
         let session = self.session.as_ref().ok_or(AppError::Internal)?;
         if session.get::<String>(SESSION_GUEST_ID).await?.as_ref() != Some(guest_id) {
+            // The session now holds something worth stealing: a new id, so one planted before
+            // (session fixation) does not lead to it.
+            session.cycle_id().await?;
             session.insert(SESSION_GUEST_ID, guest_id.clone()).await?;
         }
         Ok(())

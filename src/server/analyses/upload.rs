@@ -182,13 +182,12 @@ async fn admit(
     // The athlete's recorded mass unless another was typed for this jump.
     let body_mass_kg = body_mass_kg.or(athlete.as_ref().and_then(|a| a.body_mass_kg));
     let client = viewer.client.clone().ok_or(AppError::Internal)?;
-    let slot = state
-        .upload_slots
-        .clone()
-        .try_acquire_owned()
+    let slot = tokio::time::timeout(SLOT_WAIT, state.upload_slots.clone().acquire_owned())
+        .await
         .map_err(|_| AppError::ServerBusy {
             retry_after_s: BUSY_RETRY_S,
-        })?;
+        })?
+        .map_err(|_| AppError::Internal)?;
     check_limits(state, &owner, &client.limit_key()).await?;
     let declared = headers
         .get(CONTENT_LENGTH)
@@ -258,7 +257,11 @@ async fn athlete_of(
         .ok_or_else(not_yours)
 }
 
-/// Seconds a client is told to wait when every upload slot is taken.
+/// How long an upload waits for a free slot: a burst of arrivals (a squad uploading after a
+/// session) queues for a moment instead of being turned away; a sustained overload still gets
+/// 503. Its body is not read meanwhile, so a waiting upload costs a connection and no memory.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// Seconds a client is told to wait when every upload slot stayed taken.
 const BUSY_RETRY_S: u64 = 10;
 /// Seconds a client is told to wait when the disk is short of space.
 const DISK_RETRY_S: u64 = 300;

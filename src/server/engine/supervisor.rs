@@ -20,6 +20,11 @@ use super::protocol::{Failure, Message, Request, MAX_LINE_BYTES, VERSION};
 use crate::analysis::confine::{confine, ChildLimits};
 use crate::analysis::{Analysis, Progress};
 
+/// Analyses run niced: a page, a progress poll or an upload's probe waits on nobody's
+/// analysis, and the analyses still get every cycle the requests leave (measured in
+/// docs/performance.md: the load test's upload latency under a full queue).
+const ANALYSIS_NICE: i32 = 10;
+
 /// Loading the model takes ~0.1 s; a child that is not ready long after is broken.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The last bytes of a child's stderr kept for the log.
@@ -167,6 +172,7 @@ impl Engine {
                 memory_bytes: Some(config.memory_bytes),
                 cpu_seconds: None,
                 new_group: true,
+                nice: ANALYSIS_NICE,
             },
         );
         let mut child = cmd.spawn().map_err(|e| {

@@ -1,6 +1,7 @@
-//! Cross-cutting request handling, outermost first: request span, same-origin check, session
-//! keep-alive (inside the session layer).
+//! Cross-cutting request handling, outermost first: request span, security headers, the
+//! public host check, the same-origin check, session keep-alive (inside the session layer).
 
+pub mod host;
 pub mod origin;
 pub mod request_span;
 pub mod security_headers;

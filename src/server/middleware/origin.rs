@@ -1,15 +1,21 @@
-//! Refuses state-changing requests that another site made the browser send (CSRF). Server
-//! functions have no CSRF protection of their own, and SameSite=Lax covers them only by accident.
+//! Cross-site request forgery: a state-changing request must come from a page of this site,
+//! as the public URL names it (scheme, host and port).
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{header, HeaderMap, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-pub async fn require_same_origin(req: Request, next: Next) -> Response {
-    if is_safe(req.method()) || is_same_origin(req.headers()) {
+use crate::server::{public_url::PublicUrl, state::AppState};
+
+pub async fn require_same_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if is_safe(req.method()) || is_same_origin(req.headers(), &state.settings.public_url()) {
         return next.run(req).await;
     }
     tracing::warn!(
@@ -29,25 +35,12 @@ fn is_safe(method: &Method) -> bool {
 
 /// Browsers send Origin on every cross-origin and same-origin POST; Referer is the fallback for
 /// old clients. A request with neither is refused: it cannot prove where it came from.
-fn is_same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let source = headers
+fn is_same_origin(headers: &HeaderMap, site: &PublicUrl) -> bool {
+    headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok());
-    source
-        .and_then(authority_of)
-        .is_some_and(|authority| authority.eq_ignore_ascii_case(host))
-}
-
-fn authority_of(url: &str) -> Option<&str> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme, "http" | "https") {
-        return None;
-    }
-    rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|source| site.is_origin_of(source))
 }
 
 #[cfg(test)]
@@ -64,31 +57,27 @@ mod tests {
     }
 
     #[test]
-    fn same_origin_passes_and_other_origins_do_not() {
-        let host = (header::HOST, "127.0.0.1:3000");
-        assert!(is_same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://127.0.0.1:3000")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://evil.example")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "null")
-        ])));
-        assert!(!is_same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://127.0.0.1:3000.evil.example")
-        ])));
-        assert!(is_same_origin(&headers(&[
-            host.clone(),
-            (header::REFERER, "http://127.0.0.1:3000/signin")
-        ])));
+    fn only_the_public_origin_passes() {
+        let site = PublicUrl::parse("http://127.0.0.1:3000").unwrap();
+        let passes =
+            |pairs: &[(header::HeaderName, &'static str)]| is_same_origin(&headers(pairs), &site);
+        assert!(passes(&[(header::ORIGIN, "http://127.0.0.1:3000")]));
+        assert!(passes(&[(header::REFERER, "http://127.0.0.1:3000/signin")]));
         assert!(
-            !is_same_origin(&headers(&[host])),
-            "no Origin and no Referer"
+            !passes(&[(header::ORIGIN, "https://127.0.0.1:3000")]),
+            "another scheme"
         );
+        assert!(!passes(&[(header::ORIGIN, "http://evil.example")]));
+        assert!(!passes(&[(header::ORIGIN, "null")]));
+        assert!(!passes(&[(
+            header::ORIGIN,
+            "http://127.0.0.1:3000.evil.example"
+        )]));
+        // The Host header is the client's to write: it proves nothing.
+        assert!(!passes(&[
+            (header::HOST, "evil.example"),
+            (header::ORIGIN, "http://evil.example")
+        ]));
+        assert!(!passes(&[]), "no Origin and no Referer");
     }
 }

@@ -62,7 +62,7 @@ pub async fn set_security_headers(
         PAGE_POLICY
     };
     set(headers, CONTENT_SECURITY_POLICY, policy);
-    if state.settings.cookie_secure {
+    if state.settings.public_url().is_https() {
         set(headers, STRICT_TRANSPORT_SECURITY, HSTS);
     }
     // Static assets may be cached; everything routed is personal or changes per request.
