@@ -72,7 +72,44 @@ pub enum AppError {
     Internal,
 }
 
+impl Field {
+    /// What this field needs, in one fixed sentence: shown when only the field is known.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Self::Email => "Enter a valid email address, like name@example.com.",
+            Self::Password | Self::NewPassword => {
+                "Choose a password of at least 12 characters that is not your email and has not \
+                 appeared in a breach."
+            }
+            Self::ConfirmPassword => "Passwords do not match.",
+            Self::CurrentPassword => "Enter your current password.",
+            Self::Video => "Choose the video of the jump (MP4, MOV or WebM) and try again.",
+            Self::JumpType => {
+                "Choose the jump type: countermovement jump, drop jump or squat jump."
+            }
+            Self::BodyMass => "Enter a body mass in kilograms, or leave it empty.",
+            Self::Name => "Enter the athlete's name.",
+            Self::Sex => "Choose one of the options, or leave it empty.",
+            Self::BirthYear => "Enter a birth year like 2008, or leave it empty.",
+            Self::Athlete => "Choose one of your athletes.",
+        }
+    }
+}
+
 impl AppError {
+    /// An error read back from a URL (the redirect after a form posted without JavaScript):
+    /// anyone can write such a URL, so no text from it is shown, only fixed sentences chosen
+    /// by its code and field.
+    pub fn into_fixed_text(self) -> Self {
+        match self {
+            Self::InvalidInput { field, .. } => Self::invalid(field, field.rule()),
+            Self::BadVideo { .. } => Self::BadVideo {
+                message: Field::Video.rule().to_string(),
+            },
+            other => other,
+        }
+    }
+
     pub fn invalid(field: Field, message: impl Into<String>) -> Self {
         Self::InvalidInput {
             field,
@@ -169,6 +206,21 @@ impl FromServerFnError for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_from_a_url_show_only_fixed_sentences() {
+        let spoofed: AppError = serde_json::from_str(
+            r#"{"code":"invalid_input","field":"email","message":"Call +1 555 0100 to verify"}"#,
+        )
+        .unwrap();
+        let shown = spoofed.into_fixed_text();
+        assert_eq!(shown.field(), Some(Field::Email));
+        assert_eq!(shown.to_string(), Field::Email.rule());
+        let video: AppError =
+            serde_json::from_str(r#"{"code":"bad_video","message":"Visit evil.example"}"#).unwrap();
+        assert!(!video.into_fixed_text().to_string().contains("evil"));
+        assert_eq!(AppError::EmailTaken.into_fixed_text(), AppError::EmailTaken);
+    }
 
     #[test]
     fn wire_format_carries_a_stable_code() {

@@ -13,6 +13,7 @@ on_both_backends!(
     sign_in_cycles_the_session_id,
     wrong_password_and_unknown_email_look_the_same,
     failed_sign_ins_are_throttled_per_account,
+    a_strangers_guesses_do_not_lock_out_a_known_browser,
     parallel_guesses_cannot_pass_the_limit_together,
     sign_ups_are_limited_per_ip,
     duplicate_emails_are_refused,
@@ -158,6 +159,57 @@ async fn failed_sign_ins_are_throttled_per_account(backend: Backend) {
     let other = unique_email("other");
     app.sign_up(&client, &other, PASSWORD).await;
     assert_eq!(app.current_email(&client).await, Some(other));
+}
+
+/// ASVS 4.0 V2.2.1 with OWASP's device cookies: the account locks against unknown browsers,
+/// and a browser that signed in before keeps its own allowance.
+async fn a_strangers_guesses_do_not_lock_out_a_known_browser(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let coach = app.client();
+    let email = unique_email("known");
+    let signed_up = app.sign_up(&coach, &email, PASSWORD).await;
+    let device_cookie = signed_up
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("airtime_device="))
+        .expect("a device cookie at sign-up")
+        .to_string();
+    assert!(device_cookie.contains("HttpOnly") && device_cookie.contains("Max-Age=31536000"));
+    app.call(&coach, "sign_out", &[]).await;
+
+    let stranger = app.client();
+    for _ in 0..5 {
+        let r = app.sign_in(&stranger, &email, "not-the-password").await;
+        assert_eq!(r.status(), 401);
+    }
+    let locked = app.sign_in(&stranger, &email, PASSWORD).await;
+    assert_eq!(locked.status(), 429, "unknown browsers are locked out");
+
+    let known = app.sign_in(&coach, &email, PASSWORD).await;
+    assert!(known.status().is_success(), "{}", known.status());
+    assert_eq!(
+        app.current_email(&coach).await.as_deref(),
+        Some(email.as_str())
+    );
+
+    // A device cookie for another account, or a forged one, is an unknown browser.
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/api/sign_in", app.base))
+        .header("origin", &app.base)
+        .header(
+            "cookie",
+            format!("airtime_device={}.{}", "a".repeat(32), "b".repeat(32)),
+        )
+        .form(&[("email", email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 429);
 }
 
 async fn sign_ups_are_limited_per_ip(backend: Backend) {
@@ -561,12 +613,43 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
         assert_eq!(h["cache-control"], "no-store");
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-        assert!(csp.contains("object-src 'none'"), "{csp}");
+        assert!(csp.contains("base-uri 'none'"), "{csp}");
         assert!(h["permissions-policy"]
             .to_str()
             .unwrap()
             .contains("camera=(self)"));
     }
+    let api_csp = api.headers()["content-security-policy"].to_str().unwrap();
+    assert!(api_csp.contains("default-src 'none'"), "{api_csp}");
+
+    // ASVS V14.4.3: a page's scripts run only with the nonce of that response.
+    let page_csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let script_src = page_csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src "))
+        .expect("a script-src")
+        .to_string();
+    assert!(!script_src.contains("'unsafe-inline'") && !script_src.contains(" 'unsafe-eval'"));
+    assert!(page_csp.contains("object-src 'none'"), "{page_csp}");
+    let nonce = script_src
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce")
+        .to_string();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries it"
+    );
+    let again = client.get(format!("{}/", app.base)).send().await.unwrap();
+    let again_csp = again.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!again_csp.contains(&nonce), "a new nonce per response");
+
     let id = app.upload_clip(&client, "cmj").await;
     let video = client
         .get(format!("{}/api/analyses/{id}/video", app.base))

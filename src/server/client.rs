@@ -2,9 +2,14 @@
 
 use axum::{
     extract::ConnectInfo,
-    http::{header::USER_AGENT, HeaderMap},
+    http::{
+        header::{COOKIE, USER_AGENT},
+        HeaderMap,
+    },
 };
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use super::trusted_proxies::{canonical, TrustedProxies};
 
 /// Longer user agents are cut so nobody fills the audit log through the header.
 const MAX_USER_AGENT_CHARS: usize = 256;
@@ -14,17 +19,16 @@ const MAX_USER_AGENT_CHARS: usize = 256;
 pub struct ClientInfo {
     pub ip: IpAddr,
     pub user_agent: Option<String>,
+    /// The device cookie, unverified (`accounts::device`).
+    pub device_token: Option<String>,
 }
 
 impl ClientInfo {
-    /// `trusted_proxies` is how many proxies of ours stand in front of the server: each
-    /// appends the address it received from to `X-Forwarded-For`, so the client is that many
-    /// hops from the right of [forwarded addresses…, peer]. Anything further left was written
-    /// by the client and is ignored.
+    /// The client as `trusted_proxies` lets `X-Forwarded-For` name it (see there).
     pub fn from_parts(
         headers: &HeaderMap,
         connect_info: Option<&ConnectInfo<SocketAddr>>,
-        trusted_proxies: u32,
+        trusted_proxies: &TrustedProxies,
     ) -> Self {
         let peer = connect_info.map(|ConnectInfo(addr)| addr.ip());
         let forwarded: Vec<IpAddr> = headers
@@ -35,23 +39,29 @@ impl ClientInfo {
             .map(|ip| ip.trim().parse::<IpAddr>())
             .collect::<Result<_, _>>()
             .unwrap_or_default();
-        if trusted_proxies == 0 && !forwarded.is_empty() {
+        if !trusted_proxies.any() && !forwarded.is_empty() {
             warn_untrusted_forwarding();
         }
         let chain: Vec<IpAddr> = forwarded.into_iter().chain(peer).collect();
-        let ip = chain
-            .len()
-            .checked_sub(1 + trusted_proxies as usize)
-            .map(|i| chain[i])
-            // Fewer hops than proxies: the request did not come through them all.
-            .or(peer)
-            .map(normalise)
+        let ip = trusted_proxies
+            .client_in(&chain)
+            .map(canonical)
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         let user_agent = headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect());
-        Self { ip, user_agent }
+        let device_token = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(crate::server::accounts::device::token_in)
+            .map(str::to_string);
+        Self {
+            ip,
+            user_agent,
+            device_token,
+        }
     }
 
     /// The key per-client limits count under: the address, IPv6 by its /64 (what one
@@ -61,21 +71,14 @@ impl ClientInfo {
     }
 }
 
-/// IPv4-mapped IPv6 addresses are the IPv4 clients they stand for.
-fn normalise(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// Once per process: a proxy in front that nobody declared makes every user one client.
 fn warn_untrusted_forwarding() {
     static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::warn!(
             "requests carry X-Forwarded-For but no proxy is trusted: if this server runs \
-             behind a proxy, set AIRTIME_TRUSTED_PROXIES to the number of proxies"
+             behind a proxy, set AIRTIME_TRUSTED_PROXIES to the number of proxies or to \
+             their networks"
         );
     }
 }
@@ -90,7 +93,7 @@ mod tests {
             headers.append("x-forwarded-for", v.parse().unwrap());
         }
         let peer = ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 4000));
-        ClientInfo::from_parts(&headers, Some(&peer), trusted).ip
+        ClientInfo::from_parts(&headers, Some(&peer), &TrustedProxies::from_count(trusted)).ip
     }
 
     #[test]
@@ -124,10 +127,12 @@ mod tests {
         let a = ClientInfo {
             ip: "2001:db8:1:2::1".parse().unwrap(),
             user_agent: None,
+            device_token: None,
         };
         let b = ClientInfo {
             ip: "2001:db8:1:2:ffff::9".parse().unwrap(),
             user_agent: None,
+            device_token: None,
         };
         assert_eq!(a.limit_key(), b.limit_key());
     }

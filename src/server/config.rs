@@ -1,7 +1,7 @@
 //! Settings: `Leptos.toml` (the `[airtime]` table and leptos' own section) with environment
 //! variables on top. Kept apart from start-up so tests can build settings without files.
 
-use super::public_url::PublicUrl;
+use super::{public_url::PublicUrl, trusted_proxies::TrustedProxies};
 use leptos::config::{get_config_from_str, LeptosOptions};
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -50,7 +50,7 @@ pub struct Settings {
     pub signin_window: Duration,
     pub signups_per_ip_per_hour: u32,
     /// Proxies of ours in front of the server (see `ClientInfo::from_parts`).
-    pub trusted_proxies: u32,
+    pub trusted_proxies: TrustedProxies,
     pub log_format: LogFormat,
     /// `pose_landmarker_lite.task`; default `<data_dir>/models/pose_landmarker_lite.task`.
     pub pose_model: PathBuf,
@@ -108,7 +108,7 @@ struct AirtimeTable {
     signin_window_minutes: Option<u64>,
     signups_per_ip_per_hour: Option<u32>,
     trust_forwarded_for: Option<bool>,
-    trusted_proxies: Option<u32>,
+    trusted_proxies: Option<ProxiesValue>,
     log_format: Option<String>,
     pose_model: Option<String>,
     breached_passwords: Option<String>,
@@ -129,6 +129,14 @@ struct AirtimeTable {
     user_storage_mb: Option<u64>,
     min_free_disk_mb: Option<u64>,
     concurrent_uploads: Option<usize>,
+}
+
+/// `trusted_proxies = 1` or `trusted_proxies = "10.0.0.0/8, 192.168.1.5"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ProxiesValue {
+    Count(u32),
+    List(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -346,15 +354,23 @@ impl Settings {
                 .or(table.signups_per_ip_per_hour)
                 .unwrap_or(10),
             // `trust_forwarded_for = true` (the older setting) means one proxy.
-            trusted_proxies: match number(&env, "AIRTIME_TRUSTED_PROXIES")?
+            trusted_proxies: match env("AIRTIME_TRUSTED_PROXIES")
+                .map(ProxiesValue::List)
                 .or(table.trusted_proxies)
             {
-                Some(n) => n,
-                None => u32::from(
+                Some(ProxiesValue::Count(n)) => TrustedProxies::from_count(n),
+                Some(ProxiesValue::List(text)) => {
+                    TrustedProxies::parse(&text).map_err(|expected| ConfigError::Invalid {
+                        key: "trusted_proxies".into(),
+                        value: text.clone(),
+                        expected,
+                    })?
+                }
+                None => TrustedProxies::from_count(u32::from(
                     number(&env, "AIRTIME_TRUST_FORWARDED_FOR")?
                         .or(table.trust_forwarded_for)
                         .unwrap_or(false),
-                ),
+                )),
             },
             log_format,
             leptos,
@@ -473,6 +489,13 @@ mod tests {
             public.public_url().to_string(),
             "https://airtime.example.com"
         );
+        let proxies = with_env(&[("AIRTIME_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.5")]);
+        assert!(matches!(proxies.trusted_proxies, TrustedProxies::Networks(ref n) if n.len() == 2));
+        assert_eq!(
+            with_env(&[("AIRTIME_TRUSTED_PROXIES", "2")]).trusted_proxies,
+            TrustedProxies::Count(2)
+        );
+        assert_eq!(with_env(&[]).trusted_proxies, TrustedProxies::None);
         let pg = with_env(&[("DATABASE_URL", "postgres://127.0.0.1/test")]);
         assert_eq!(pg.database_url, "postgres://127.0.0.1/test");
     }

@@ -37,6 +37,13 @@ pub async fn client() -> Result<ClientInfo, AppError> {
         .map_err(|_| AppError::Internal)
 }
 
+/// Adds a header to the response of the server function being run (none outside one).
+pub fn append_response_header(name: axum::http::HeaderName, value: axum::http::HeaderValue) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.append_header(name, value);
+    }
+}
+
 /// Call last in every server function that changes state.
 pub async fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     let Err(error) = result else {
@@ -89,7 +96,9 @@ fn plain_form_referer(headers: &HeaderMap) -> Option<String> {
     let referer = headers.get(REFERER)?.to_str().ok()?;
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    Some(path.split(['?', '#']).next().unwrap_or("/").to_string())
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    // One leading slash: `//evil.example/…` would send the browser to another site.
+    Some(format!("/{}", path.trim_start_matches(['/', '\\'])))
 }
 
 fn percent_encode(text: &str) -> String {
@@ -133,6 +142,15 @@ mod tests {
             HeaderValue::from_static("http://127.0.0.1:3000/signin?error=x#top"),
         );
         assert_eq!(plain_form_referer(&headers).as_deref(), Some("/signin"));
+        headers.insert(
+            REFERER,
+            HeaderValue::from_static("http://127.0.0.1:3000//evil.example/x"),
+        );
+        assert_eq!(
+            plain_form_referer(&headers).as_deref(),
+            Some("/evil.example/x"),
+            "never protocol-relative"
+        );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         assert_eq!(plain_form_referer(&headers), None);
     }

@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_sessions",
         include_str!("../../migrations/0005_account_sessions.sql"),
     ),
+    (
+        6,
+        "server_keys",
+        include_str!("../../migrations/0006_server_keys.sql"),
+    ),
 ];
 
 impl Database {

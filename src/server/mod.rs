@@ -23,3 +23,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod throttle;
 pub mod time;
+pub mod trusted_proxies;

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 
 use super::{
-    accounts::{breached::BreachedPasswords, password_hash::PasswordHasher},
+    accounts::{breached::BreachedPasswords, device::DeviceKey, password_hash::PasswordHasher},
     analyses::{claim, downloads, expiry, history, upload},
     config::Settings,
     db::{Database, DbError},
@@ -93,9 +93,9 @@ impl Application {
 
         // Behind proxies of ours every connection comes from a proxy, so a per-address cap
         // would throttle everyone together; the proxy bounds its clients' connections.
-        let connections_per_client = match settings.trusted_proxies {
-            0 => listener::MAX_CONNECTIONS_PER_CLIENT,
-            _ => u32::MAX,
+        let connections_per_client = match settings.trusted_proxies.any() {
+            false => listener::MAX_CONNECTIONS_PER_CLIENT,
+            true => u32::MAX,
         };
         let breached_passwords =
             BreachedPasswords::open(&settings.breached_passwords).map_err(|source| {
@@ -113,6 +113,9 @@ impl Application {
             throttles: Arc::new(Throttles::new(&settings)),
             hasher: PasswordHasher::new().await.map_err(StartupError::Hasher)?,
             breached_passwords,
+            device_key: DeviceKey::load_or_create(&db)
+                .await
+                .map_err(DbError::from)?,
             storage: Storage::local(&settings.data_dir)?,
             jobs: JobSignal::default(),
             upload_slots: Arc::new(tokio::sync::Semaphore::new(settings.concurrent_uploads)),

@@ -3,7 +3,7 @@ use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
 use super::{
-    accounts::{breached::BreachedPasswords, password_hash::PasswordHasher},
+    accounts::{breached::BreachedPasswords, device::DeviceKey, password_hash::PasswordHasher},
     config::Settings,
     db::Database,
     jobs::JobSignal,
@@ -19,6 +19,7 @@ pub struct AppState {
     pub db: Database,
     pub hasher: PasswordHasher,
     pub breached_passwords: BreachedPasswords,
+    pub device_key: DeviceKey,
     pub throttles: Arc<Throttles>,
     pub storage: Storage,
     /// Wakes the analysis workers when an upload queues a job.

@@ -23,7 +23,8 @@ impl FormErrors {
             None => query
                 .read()
                 .get("error")
-                .and_then(|json| serde_json::from_str(&json).ok()),
+                .and_then(|json| serde_json::from_str::<AppError>(&json).ok())
+                .map(AppError::into_fixed_text),
         }))
     }
 

@@ -4,6 +4,7 @@
 use tower_sessions::Session;
 
 use super::{
+    device,
     repo::{self, InsertOutcome, UserRecord},
     signed_in,
 };
@@ -174,6 +175,7 @@ impl Accounts {
             InsertOutcome::EmailTaken => return Err(AppError::EmailTaken),
             InsertOutcome::Created => {}
         }
+        self.remember_device(&email);
         self.start_session(&id, 0).await?;
         self.audit(AuditEvent::SignUp, Some(&id)).await?;
         self.claim_guest_work(&id).await
@@ -190,7 +192,18 @@ impl Accounts {
             return Err(AppError::InvalidCredentials);
         }
         let throttles = &self.state.throttles;
-        let account_key = email.as_str();
+        // A browser that signed in to this account before counts its failures apart: the
+        // account's own allowance is for unknown browsers, which a stranger can use up.
+        let device = self
+            .client
+            .device_token
+            .as_deref()
+            .and_then(|token| self.state.device_key.verify(&email, token));
+        let account_key = match &device {
+            Some(nonce) => format!("device:{nonce}"),
+            None => email.clone(),
+        };
+        let account_key = account_key.as_str();
         let ip_key = self.client.limit_key();
         // Each attempt reserves a failure slot before the password is hashed, so parallel
         // guesses cannot all pass a check made before any of them is counted; a correct
@@ -227,6 +240,7 @@ impl Accounts {
         };
         throttles.signin_per_account.reset(account_key);
         throttles.signin_per_ip.give_back(&ip_key);
+        self.remember_device(&email);
         self.start_session(&user.id, user.session_epoch).await?;
         self.audit(AuditEvent::SignInOk, Some(&user.id)).await?;
         self.claim_guest_work(&user.id).await
@@ -306,6 +320,14 @@ impl Accounts {
 
     /// Re-authentication for sensitive changes, throttled like sign-in so a borrowed session
     /// cannot be used to guess the password.
+    /// Gives this browser a device cookie for the account it just proved it knows.
+    fn remember_device(&self, email: &str) {
+        let token = self.state.device_key.issue(email);
+        if let Some(cookie) = device::set_cookie(&token, self.state.settings.cookie_secure) {
+            context::append_response_header(axum::http::header::SET_COOKIE, cookie);
+        }
+    }
+
     async fn refuse_breached(&self, password: &str, field: Field) -> Result<(), AppError> {
         let list = self.state.breached_passwords.clone();
         let password = password.to_string();

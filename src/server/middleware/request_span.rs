@@ -30,7 +30,7 @@ pub async fn trace_request(
     let client = ClientInfo::from_parts(
         req.headers(),
         req.extensions().get::<ConnectInfo<SocketAddr>>(),
-        state.settings.trusted_proxies,
+        &state.settings.trusted_proxies,
     );
     // The matched route (`/claim/{token}`), never the raw path or query: both can carry
     // bearer tokens. Unrouted requests (static files, 404s) log a bounded raw path.

@@ -3,8 +3,9 @@
 //! answers (they carry personal data), HSTS where the site is served over https, and a
 //! sandbox for the files users uploaded.
 //!
-//! Scripts are not restricted here yet: Leptos' inline hydration script needs a per-response
-//! nonce first (issue 23).
+//! Pages get their policy from the shell as they render (`page_policy`), because only the
+//! render knows the nonce leptos_axum gave that response's inline scripts; this layer keeps it
+//! and gives every other response a policy that allows nothing to run.
 
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -21,7 +22,8 @@ use axum::{
 
 use crate::server::state::AppState;
 
-const PAGE_POLICY: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; \
+/// Anything that is not a rendered page (API answers, redirects, errors): nothing may run.
+const OTHER_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
     form-action 'self'";
 /// Uploaded videos, key frames and exports: nothing in them may run or load anything.
 const FILE_POLICY: &str = "default-src 'none'; media-src 'self'; sandbox; frame-ancestors 'none'";
@@ -56,12 +58,11 @@ pub async fn set_security_headers(
         HeaderName::from_static("permissions-policy"),
         PERMISSIONS_POLICY,
     );
-    let policy = if route.as_deref().is_some_and(is_user_file) {
-        FILE_POLICY
-    } else {
-        PAGE_POLICY
-    };
-    set(headers, CONTENT_SECURITY_POLICY, policy);
+    if route.as_deref().is_some_and(is_user_file) {
+        set(headers, CONTENT_SECURITY_POLICY, FILE_POLICY);
+    } else if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        set(headers, CONTENT_SECURITY_POLICY, OTHER_POLICY);
+    }
     if state.settings.public_url().is_https() {
         set(headers, STRICT_TRANSPORT_SECURITY, HSTS);
     }
@@ -70,6 +71,19 @@ pub async fn set_security_headers(
         set(headers, CACHE_CONTROL, "no-store");
     }
     response
+}
+
+/// A rendered page's policy: scripts only from this site or inline with this response's
+/// nonce (Leptos' hydration and resource scripts), WebAssembly compiled from them, no plugins,
+/// no `<base>`, no framing, forms posting only here. Inline styles stay allowed: the progress
+/// bar sets its width with a style attribute, and styles cannot run code.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+         form-action 'self'"
+    )
 }
 
 #[cfg(test)]
