@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := airtime
 SERVER := $(CARGO_TARGET_DIR)/release/airtime
 
-.PHONY: setup build front test-build run test test-unit test-reliability test-e2e test-load bench bench-load fmt clean-data
+.PHONY: setup build front test-build run test test-unit test-reliability test-e2e test-load lint bench bench-load fmt clean-data
 
 setup:
 	@scripts/bootstrap
@@ -59,7 +59,12 @@ test-load: test-build
 test-e2e: test-build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
 
-test: test-unit test-e2e test-load
+# Clippy on the server build, every target, warnings as errors.
+lint: setup
+	cargo clippy --release --all-targets --no-default-features --features ssr -- -D warnings
+
+test: lint test-unit test-e2e test-load
+	@scripts/asvs-coverage
 
 # Speed and memory against the peer on ../shared/videos (installs the peer from PyPI once).
 bench: build

@@ -29,6 +29,7 @@ on_both_backends!(
     every_response_carries_the_security_headers,
 );
 
+/// ASVS 4.0 V3.4.2 (HttpOnly), V3.4.3 (SameSite), V3.2.1 (a new session at sign-up).
 async fn sign_up_starts_a_secure_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.client();
@@ -57,6 +58,7 @@ async fn sign_up_starts_a_secure_session(backend: Backend) {
     assert!(events[0].1.is_some());
 }
 
+/// ASVS 4.0 V3.2.1: a new session token at every sign-in.
 async fn sign_in_cycles_the_session_id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.client();
@@ -98,7 +100,7 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
     assert_eq!(error_code(invalid).await, "invalid_input");
 }
 
-/// ASVS V2.2.1: 50 wrong passwords sent at once for one account: the limit of 5 holds,
+/// ASVS 4.0 V2.2.1: 50 wrong passwords sent at once for one account: the limit of 5 holds,
 /// because each attempt reserves its failure before the hash is checked.
 async fn parallel_guesses_cannot_pass_the_limit_together(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -297,6 +299,7 @@ async fn sessions_survive_a_restart(backend: Backend) {
     assert_eq!(body["email"], email);
 }
 
+/// ASVS 4.0 V3.3.3: changing the password ends every other session.
 async fn password_change_signs_out_other_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (laptop, phone) = (app.client(), app.client());
@@ -373,6 +376,7 @@ async fn account_deletion_needs_the_password(backend: Backend) {
     assert_eq!(anonymous.status(), 401);
 }
 
+/// ASVS 4.0 V4.2.2: state-changing requests from another origin are refused.
 async fn cross_site_requests_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let form = [
@@ -598,8 +602,9 @@ async fn health_and_request_ids(backend: Backend) {
     assert_eq!(missing.status(), 404);
 }
 
-/// ASVS V14.4: no framing, no sniffing, no referrer to other sites, no caching of personal
-/// pages and answers; V14.4.2 the files users uploaded are sandboxed.
+/// ASVS 4.0 V14.4.3 (CSP with a nonce), V14.4.4 (nosniff), V14.4.6 (Referrer-Policy),
+/// V14.4.7 (no framing), V8.2.1 (personal answers not cached), V12.5.2 (uploaded files never
+/// run).
 async fn every_response_carries_the_security_headers(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let client = app.client();
@@ -622,7 +627,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
     let api_csp = api.headers()["content-security-policy"].to_str().unwrap();
     assert!(api_csp.contains("default-src 'none'"), "{api_csp}");
 
-    // ASVS V14.4.3: a page's scripts run only with the nonce of that response.
+    // A page's scripts run only with the nonce of that response.
     let page_csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()

@@ -23,6 +23,7 @@ impl Write for Captured {
     }
 }
 
+/// ASVS 4.0 V7.1.1: no credential or session token (here a claim link's token) in the logs.
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_carry_events_but_no_secrets() {
     let captured = Captured::default();

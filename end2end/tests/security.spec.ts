@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { gotoHydrated, signUp, uniqueEmail, watchConsole } from "./helpers";
 
-// ASVS V14.4.3: pages carry a Content-Security-Policy whose scripts need this response's nonce.
+// ASVS 4.0 V14.4.3: pages carry a Content-Security-Policy whose scripts need this response's nonce.
 // Chromium reports every blocked script, style, image or connection on the console; a page
 // that still hydrates with none reported runs entirely within the policy.
 test("every page hydrates under the content security policy", async ({ page }) => {
@@ -26,7 +26,7 @@ test("every page hydrates under the content security policy", async ({ page }) =
   expect(errors, errors.join("\n")).toEqual([]);
 });
 
-// ASVS V5.1 / V14.5: an error carried in a URL shows only Airtime's own fixed sentence.
+// ASVS 4.0 V5.3.1 (output in context): an error carried in a URL shows only Airtime's own fixed sentence.
 test("a crafted error in the address shows no text of its own", async ({ page }) => {
   const spoof = JSON.stringify({ code: "invalid_input", field: "email", message: "Call +1 555 0100 to verify your account" });
   await gotoHydrated(page, `/signin?error=${encodeURIComponent(spoof)}`);

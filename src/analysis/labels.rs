@@ -36,16 +36,20 @@ impl MetricRow {
     }
 }
 
+/// One metric as listed: key, label, value in SI units, factor to the shown unit, the unit, and
+/// decimals shown.
+type MetricSpec = (
+    &'static str,
+    &'static str,
+    Option<f64>,
+    f64,
+    &'static str,
+    usize,
+);
+
 /// The metrics present, in reading order, converted to coach-friendly units (cm, ms).
 pub fn metric_rows(m: &Metrics) -> Vec<MetricRow> {
-    let rows: [(
-        &'static str,
-        &'static str,
-        Option<f64>,
-        f64,
-        &'static str,
-        usize,
-    ); 13] = [
+    let rows: [MetricSpec; 13] = [
         (
             "jump_height_m",
             "Jump height",

@@ -68,6 +68,8 @@ async fn failed_at_once(app: &TestApp, guest: &reqwest::Client, id: &str, reason
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// ASVS 4.0 V12.1.2: a small file that decodes to an endless stream (a decompression bomb for
+/// video) is refused before it is decoded.
 async fn a_timestamp_burst_is_refused_at_upload_within_seconds(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let body = timestamp_burst();
@@ -111,9 +113,9 @@ async fn an_analysis_past_its_deadline_is_killed_and_not_retried(backend: Backen
     failed_at_once(&app, &guest, &id, reason).await;
 }
 
-/// `concurrent_uploads` bounds the uploads received and probed at once: one more waits a
-/// moment for a slot, then gets 503 with Retry-After, and the slot serves the next upload as
-/// soon as the slow one is gone.
+/// ASVS 4.0 V12.1.1: `concurrent_uploads` bounds the uploads received and probed at once: one
+/// more waits a moment for a slot, then gets 503 with Retry-After, and the slot serves the next
+/// upload as soon as the slow one is gone.
 async fn uploads_beyond_the_slots_wait_briefly_then_get_503(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.concurrent_uploads = 1).await;
     // Sends a little and then stalls, holding the only slot.

@@ -58,7 +58,7 @@ impl<'m> PoseTracker<'m> {
         roi: &Roi,
     ) -> Result<Option<Vec<Landmark>>, PoseError> {
         let run = self.model.landmarks(image, roi)?;
-        if !(run.presence >= MIN_PRESENCE) {
+        if run.presence.is_nan() || run.presence < MIN_PRESENCE {
             return Ok(None);
         }
         self.roi = landmarks::next_roi(&run.points);

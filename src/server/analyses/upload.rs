@@ -347,7 +347,7 @@ fn free_disk_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
     }
     // SAFETY: initialised by the successful call above.
     let stat = unsafe { stat.assume_init() };
-    Ok(u64::from(stat.f_bavail).saturating_mul(stat.f_frsize))
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 fn upload_throttle<'a>(
