@@ -4,7 +4,10 @@
 mod common;
 
 use airtime::server::public_url::PublicUrl;
-use common::{error_code, postgres_available, session_cookie, unique_email, Backend, TestApp};
+use common::{
+    error_code, postgres_available, session_cookie, set_cookie_named, unique_email, Backend,
+    TestApp,
+};
 
 const PASSWORD: &str = "jump-higher-2026";
 
@@ -170,14 +173,8 @@ async fn a_strangers_guesses_do_not_lock_out_a_known_browser(backend: Backend) {
     let coach = app.client();
     let email = unique_email("known");
     let signed_up = app.sign_up(&coach, &email, PASSWORD).await;
-    let device_cookie = signed_up
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("airtime_device="))
-        .expect("a device cookie at sign-up")
-        .to_string();
+    let device_cookie =
+        set_cookie_named(&signed_up, "airtime_device").expect("a device cookie at sign-up");
     assert!(device_cookie.contains("HttpOnly") && device_cookie.contains("Max-Age=31536000"));
     app.call(&coach, "sign_out", &[]).await;
 
@@ -430,14 +427,8 @@ async fn the_public_url_decides_cookies_origins_and_hosts(backend: Backend) {
     };
     let signed_up = post("https://airtime.test", "airtime.test").await.unwrap();
     assert!(signed_up.status().is_success(), "{}", signed_up.status());
-    let cookie = signed_up
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("__Host-airtime_session="))
-        .expect("a __Host- session cookie")
-        .to_string();
+    let cookie =
+        set_cookie_named(&signed_up, "__Host-airtime_session").expect("a __Host- session cookie");
     assert!(
         cookie.contains("Secure") && cookie.contains("Path=/"),
         "{cookie}"

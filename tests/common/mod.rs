@@ -355,12 +355,20 @@ pub fn unique_email(tag: &str) -> String {
 }
 
 pub fn session_cookie(response: &Response) -> Option<String> {
+    set_cookie_named(response, "airtime_session")
+}
+
+/// The whole `Set-Cookie` line that sets cookie `name`, if the response sets it.
+pub fn set_cookie_named(response: &Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("airtime_session="))
+        .find(|c| {
+            c.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
         .map(str::to_string)
 }
 

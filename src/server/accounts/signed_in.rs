@@ -26,8 +26,6 @@ impl SignedInRow {
 }
 
 const COLUMNS: &str = "id, created_at, last_seen_at, ip, user_agent";
-/// What is kept of a user agent: enough to name the browser and system.
-const USER_AGENT_CHARS: usize = 300;
 
 pub async fn insert(
     db: &Database,
@@ -35,9 +33,9 @@ pub async fn insert(
     user_id: &str,
     now: i64,
     ip: &str,
+    // Already bounded by `ClientInfo` (256 characters).
     user_agent: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let user_agent = user_agent.map(|ua| ua.chars().take(USER_AGENT_CHARS).collect::<String>());
     sqlx::query(
         "INSERT INTO account_sessions (id, user_id, created_at, last_seen_at, ip, user_agent) \
          VALUES ($1, $2, $3, $3, $4, $5)",
