@@ -59,9 +59,11 @@ test-load: test-build
 test-e2e: test-build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
 
-# Clippy on the server build, every target, warnings as errors.
+# Clippy on the server build, every target, warnings as errors; then the dependency policy
+# (deny.toml: licences, crates.io only, banned crates).
 lint: setup
 	cargo clippy --release --all-targets --no-default-features --features ssr -- -D warnings
+	cargo deny --locked check bans licenses sources
 
 test: lint test-unit test-e2e test-load
 	@scripts/asvs-coverage

@@ -11,6 +11,11 @@ const server =
   join(process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target"), "release/airtime");
 /** A second server whose guest analyses expire immediately. */
 export const expiringPort = port + 1;
+/** maildev: the SMTP server Airtime sends its emails to, and the HTTP API tests read them from. */
+const smtpPort = port + 10;
+const mailApi = `http://127.0.0.1:${port + 11}`;
+// The test workers inherit the runner's environment: this is how helpers.ts finds maildev.
+process.env.AIRTIME_E2E_MAIL_API = mailApi;
 
 export default defineConfig({
   testDir: "./tests",
@@ -36,7 +41,15 @@ export default defineConfig({
     },
   },
   webServer: [
-    airtimeServer(port, {}),
+    {
+      command: `${resolve(__dirname, "node_modules/.bin/maildev")} --smtp ${smtpPort} --web ${port + 11} --ip 127.0.0.1 --silent`,
+      url: `${mailApi}/healthz`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+    },
+    airtimeServer(port, { AIRTIME_SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }),
     // Guests' analyses expire at once here: for the "expired analyses are not claimed" test.
     airtimeServer(expiringPort, { AIRTIME_GUEST_RETENTION_HOURS: "0" }),
   ],

@@ -60,6 +60,10 @@ pub enum AppError {
         "This link cannot be used: it has been used already, has expired or is not a claim link."
     )]
     InvalidClaimLink,
+    #[error("This link cannot be used: it has been used already, has expired (links work for 30 minutes) or is incomplete. Ask for a new one.")]
+    InvalidResetLink,
+    #[error("Password reset by email is not set up on this server. Ask the person who runs it to reset your password.")]
+    ResetUnavailable,
     #[error("Please sign in first.")]
     SignInRequired,
     #[error("Not found.")]
@@ -141,7 +145,8 @@ impl AppError {
             Self::UploadTooLarge { .. } => 413,
             Self::BadVideo { .. } => 422,
             Self::NotFound => 404,
-            Self::InvalidClaimLink => 410,
+            Self::InvalidClaimLink | Self::InvalidResetLink => 410,
+            Self::ResetUnavailable => 503,
             Self::BadRequest => 400,
             Self::Unreachable | Self::ServerBusy { .. } => 503,
             Self::StorageFull { .. } | Self::QuotaExceeded { .. } => 507,

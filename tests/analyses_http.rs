@@ -191,6 +191,8 @@ async fn uploads_over_the_size_limit_get_413(backend: Backend) {
     assert_eq!(objects_under(&app, ""), 0);
 }
 
+/// ASVS 4.0 V4.2.1: another guest, another account or nobody gets "not found" for every
+/// route of an analysis (ids cannot be probed).
 async fn only_the_owner_can_see_an_analysis(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let owner = app.client();

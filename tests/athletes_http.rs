@@ -38,6 +38,7 @@ async fn new_athlete(app: &TestApp, client: &Client, name: &str, mass: &str) -> 
     body["id"].as_str().unwrap().to_string()
 }
 
+/// ASVS 4.0 V4.2.1: another coach neither lists nor loads them; a guest cannot create any.
 async fn athletes_belong_to_their_coach(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 0).await;
     let ana = coach(&app, "ana").await;

@@ -1,5 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { gotoHydrated, PASSWORD, signIn, signOut, signUp, uniqueEmail, watchConsole } from "./helpers";
+import {
+  gotoHydrated,
+  PASSWORD,
+  resetLinkFor,
+  signIn,
+  signOut,
+  signUp,
+  uniqueEmail,
+  watchConsole,
+} from "./helpers";
 
 test("a coach signs up, out and in, changes the password and deletes the account", async ({ page }) => {
   const errors = watchConsole(page);
@@ -146,5 +155,47 @@ test("a coach sees the signed-in devices and signs the others out", async ({ pag
   await page.reload();
   await expect(page.getByTestId("current-user")).toHaveText(email);
   await phoneContext.close();
+  expect(errors, errors.join("\n")).toEqual([]);
+});
+
+// ASVS 4.0 V2.5.6: a forgotten password is reset with a single-use link sent by email (through
+// maildev, a real SMTP server), and the reset signs the account out everywhere.
+test("a coach who forgot the password resets it from an emailed link", async ({ page, browser }) => {
+  const errors = watchConsole(page);
+  const email = uniqueEmail("forgot");
+  await signUp(page, email);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  const phone = await (await browser.newContext()).newPage();
+  await signIn(phone, email);
+  await expect(phone.getByTestId("current-user")).toHaveText(email);
+  await signOut(page);
+
+  await gotoHydrated(page, "/signin");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("status")).toContainText("If an account uses that address");
+
+  const link = await resetLinkFor(email);
+  await gotoHydrated(page, link);
+  const newPassword = "a-fresh-start-2027";
+  await page.getByLabel("New password", { exact: true }).fill(newPassword);
+  await page.getByLabel("Confirm password", { exact: true }).fill(newPassword);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page).toHaveURL(/\/signin\?reset=1$/);
+  await expect(page.getByRole("status")).toContainText("Your password was reset");
+
+  await signIn(page, email, newPassword);
+  await expect(page.getByTestId("current-user")).toHaveText(email);
+  await phone.reload();
+  await expect(phone.getByTestId("current-user")).toHaveCount(0);
+
+  // The link worked once.
+  await gotoHydrated(page, link);
+  await page.getByLabel("New password", { exact: true }).fill("yet-another-one-2028");
+  await page.getByLabel("Confirm password", { exact: true }).fill("yet-another-one-2028");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("alert")).toContainText("This link cannot be used");
   expect(errors, errors.join("\n")).toEqual([]);
 });

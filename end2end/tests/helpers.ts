@@ -44,3 +44,21 @@ export async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByTestId("current-user")).toHaveCount(0);
 }
+
+/** The link of the newest password-reset email maildev received for `email`. */
+export async function resetLinkFor(email: string): Promise<string> {
+  let link: string | undefined;
+  await expect
+    .poll(async () => {
+      const mails: { to: { address: string }[]; subject: string; text: string }[] = await (
+        await fetch(`${process.env.AIRTIME_E2E_MAIL_API}/email`)
+      ).json();
+      const mine = mails.filter(
+        (m) => m.subject === "Reset your Airtime password" && m.to.some((t) => t.address === email),
+      );
+      link = mine.at(-1)?.text.match(/https?:\/\/\S+\/reset-password\/[0-9a-f]{64}/)?.[0];
+      return link;
+    }, { timeout: 15_000 })
+    .toBeTruthy();
+  return link!;
+}

@@ -11,7 +11,8 @@ test("every page hydrates under the content security policy", async ({ page }) =
     if (/Content Security Policy|Refused to/.test(msg.text())) violations.push(msg.text());
   });
 
-  for (const path of ["/", "/signin", "/signup", "/no-such-page"]) {
+  const resetPage = `/reset-password/${"0".repeat(64)}`;
+  for (const path of ["/", "/signin", "/signup", "/forgot-password", resetPage, "/no-such-page"]) {
     const response = await page.goto(path);
     expect(response?.headers()["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[\w-]+'/);
     await expect(page.locator("body[data-hydrated=true]")).toBeAttached();

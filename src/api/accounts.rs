@@ -122,3 +122,44 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
     let result = async { Accounts::from_request().await?.end_other_sessions().await }.await;
     finish(result).await
 }
+
+#[server(endpoint = "password_reset_available")]
+pub async fn password_reset_available() -> Result<bool, AppError> {
+    use crate::server::accounts::Accounts;
+    Ok(Accounts::from_request().await?.password_reset_available())
+}
+
+/// Answers the same whether or not the email has an account.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request()
+            .await?
+            .request_password_reset(&email)
+            .await?;
+        leptos_axum::redirect("/forgot-password?sent=1");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}
+
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts::Accounts, context::finish};
+    let result = async {
+        Accounts::from_request()
+            .await?
+            .reset_password(&token, &password, &confirm_password)
+            .await?;
+        leptos_axum::redirect("/signin?reset=1");
+        Ok(())
+    }
+    .await;
+    finish(result).await
+}

@@ -15,8 +15,9 @@ use auth::Auth;
 use components::header::Header;
 use pages::{
     account::AccountPage, analysis::AnalysisPage, athlete::AthletePage, athletes::AthletesPage,
-    claim::ClaimPage, history::HistoryPage, home::HomePage, not_found::NotFound,
-    sign_in::SignInPage, sign_up::SignUpPage,
+    claim::ClaimPage, forgot_password::ForgotPasswordPage, history::HistoryPage, home::HomePage,
+    not_found::NotFound, reset_password::ResetPasswordPage, sign_in::SignInPage,
+    sign_up::SignUpPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -82,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("analyses/:id") view=AnalysisPage ssr=SsrMode::Async/>
                     <Route path=path!("history") view=HistoryPage ssr=SsrMode::Async/>

@@ -1,7 +1,7 @@
 //! Settings: `Leptos.toml` (the `[airtime]` table and leptos' own section) with environment
 //! variables on top. Kept apart from start-up so tests can build settings without files.
 
-use super::{public_url::PublicUrl, trusted_proxies::TrustedProxies};
+use super::{mail::SmtpUrl, public_url::PublicUrl, trusted_proxies::TrustedProxies};
 use leptos::config::{get_config_from_str, LeptosOptions};
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -42,6 +42,10 @@ pub struct Settings {
     /// Where people reach the site (`AIRTIME_PUBLIC_URL`); `None`: plain http at the
     /// listener's address (see [`Settings::public_url`]).
     pub public_url: Option<PublicUrl>,
+    /// The relay password-reset links go out through (`AIRTIME_SMTP_URL`); `None`: no resets.
+    pub smtp_url: Option<SmtpUrl>,
+    /// The sender of Airtime's emails (`AIRTIME_MAIL_FROM`).
+    pub mail_from: lettre::message::Mailbox,
     pub session_inactivity_days: i64,
     /// A sign-in ends this long after it began, however active (ASVS V3.3.2).
     pub session_lifetime: Duration,
@@ -101,6 +105,8 @@ struct AirtimeTable {
     database_url: Option<String>,
     cookie_secure: Option<String>,
     public_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     session_inactivity_days: Option<i64>,
     session_lifetime_days: Option<u64>,
     signin_failures_per_account: Option<u32>,
@@ -206,6 +212,29 @@ impl Settings {
                 })?,
             ),
         };
+        let smtp_url = match env("AIRTIME_SMTP_URL")
+            .or(table.smtp_url)
+            .filter(|url| !url.trim().is_empty())
+        {
+            None => None,
+            Some(url) => Some(
+                SmtpUrl::parse(&url).map_err(|expected| ConfigError::Invalid {
+                    key: "smtp_url".into(),
+                    // It may hold the relay's password.
+                    value: "<redacted>".into(),
+                    expected,
+                })?,
+            ),
+        };
+        let mail_from = env("AIRTIME_MAIL_FROM")
+            .or(table.mail_from)
+            .filter(|from| !from.trim().is_empty())
+            .unwrap_or_else(|| "Airtime <no-reply@localhost>".into());
+        let mail_from = mail_from.parse().map_err(|_| ConfigError::Invalid {
+            key: "mail_from".into(),
+            value: mail_from.clone(),
+            expected: "an address like \"Airtime <no-reply@airtime.example.com>\"",
+        })?;
         let cookie_secure = match env("AIRTIME_COOKIE_SECURE")
             .or(table.cookie_secure)
             .unwrap_or_else(|| "auto".into())
@@ -330,6 +359,8 @@ impl Settings {
             database_url,
             cookie_secure,
             public_url,
+            smtp_url,
+            mail_from,
             session_inactivity_days: number(&env, "AIRTIME_SESSION_INACTIVITY_DAYS")?
                 .or(table.session_inactivity_days)
                 .unwrap_or(14),

@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "server_keys",
         include_str!("../../migrations/0006_server_keys.sql"),
     ),
+    (
+        7,
+        "password_resets",
+        include_str!("../../migrations/0007_password_resets.sql"),
+    ),
 ];
 
 impl Database {
@@ -151,4 +156,25 @@ fn ensure_sqlite_parent_dir(url: &str) -> Result<(), DbError> {
             .map_err(|e| DbError::DataDir(parent.display().to_string(), e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    #[test]
+    fn every_file_in_migrations_is_embedded_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
+            .collect();
+        assert_eq!(files, embedded);
+    }
 }

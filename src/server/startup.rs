@@ -21,6 +21,7 @@ use super::{
     health,
     jobs::{self, JobSignal},
     listener::{self, BoundedListener},
+    mail::Mailer,
     middleware::{
         host::require_public_host, origin::require_same_origin, request_span::trace_request,
         security_headers::set_security_headers, session_keepalive::keep_session_alive,
@@ -35,6 +36,8 @@ use crate::{
 };
 
 const EXPIRED_SESSION_SWEEP: Duration = Duration::from_secs(3600);
+/// Emails being prepared and sent at once (each holds one SMTP connection).
+const MAIL_SLOTS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -54,6 +57,8 @@ pub enum StartupError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("smtp_url: {0}")]
+    Mailer(&'static str),
     #[error("finishing interrupted claims: {0}")]
     Claims(AppError),
 }
@@ -108,6 +113,12 @@ impl Application {
         settings.leptos.site_addr = addr;
         warn_without_public_url(&settings);
         let leptos_options = settings.leptos.clone();
+        let mailer = match &settings.smtp_url {
+            Some(url) => {
+                Some(Mailer::new(url, settings.mail_from.clone()).map_err(StartupError::Mailer)?)
+            }
+            None => None,
+        };
         let state = AppState {
             leptos_options,
             throttles: Arc::new(Throttles::new(&settings)),
@@ -119,6 +130,8 @@ impl Application {
             storage: Storage::local(&settings.data_dir)?,
             jobs: JobSignal::default(),
             upload_slots: Arc::new(tokio::sync::Semaphore::new(settings.concurrent_uploads)),
+            mailer,
+            mail_slots: Arc::new(tokio::sync::Semaphore::new(MAIL_SLOTS)),
             settings: Arc::new(settings),
             db,
         };

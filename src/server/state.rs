@@ -7,6 +7,7 @@ use super::{
     config::Settings,
     db::Database,
     jobs::JobSignal,
+    mail::Mailer,
     storage::Storage,
     throttle::Throttle,
 };
@@ -26,6 +27,10 @@ pub struct AppState {
     pub jobs: JobSignal,
     /// One permit per upload being received and probed (`concurrent_uploads`).
     pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// `None` when no SMTP relay is set up: password resets are then unavailable.
+    pub mailer: Option<Mailer>,
+    /// Emails being prepared and sent at once; a request beyond them gets 503.
+    pub mail_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -43,7 +48,15 @@ pub struct Throttles {
     pub signups: Throttle,
     pub guest_uploads: Throttle,
     pub user_uploads: Throttle,
+    pub reset_requests_per_ip: Throttle,
+    /// Keyed by the email asked for, whether or not it has an account: a stranger cannot
+    /// flood a coach's inbox, and the answer says nothing about the address.
+    pub reset_requests_per_email: Throttle,
 }
+
+/// Reset emails asked for per hour, from one address and for one email.
+const RESET_REQUESTS_PER_IP_PER_HOUR: u32 = 10;
+const RESET_REQUESTS_PER_EMAIL_PER_HOUR: u32 = 3;
 
 impl Throttles {
     pub fn new(settings: &Settings) -> Self {
@@ -56,6 +69,8 @@ impl Throttles {
             signups: Throttle::new(settings.signups_per_ip_per_hour, HOUR),
             guest_uploads: Throttle::new(settings.guest_uploads_per_ip_per_hour, HOUR),
             user_uploads: Throttle::new(settings.user_uploads_per_hour, HOUR),
+            reset_requests_per_ip: Throttle::new(RESET_REQUESTS_PER_IP_PER_HOUR, HOUR),
+            reset_requests_per_email: Throttle::new(RESET_REQUESTS_PER_EMAIL_PER_HOUR, HOUR),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Spawns the real application on a random port with a fresh database, as `main` does.
 #![allow(dead_code)]
 
+pub mod smtp_sink;
+
 use airtime::server::{config::Settings, startup::Application};
 use reqwest::{header, redirect::Policy, Client, Response};
 use std::{net::TcpStream, path::PathBuf, time::Duration};

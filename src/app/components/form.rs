@@ -110,6 +110,16 @@ pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
     }
 }
 
+/// A success message above a form.
+#[component]
+pub fn FormNotice(children: Children) -> impl IntoView {
+    view! {
+        <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
+            {children()}
+        </p>
+    }
+}
+
 #[component]
 pub fn SubmitButton(
     label: &'static str,

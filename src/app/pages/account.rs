@@ -4,7 +4,7 @@ use crate::{
     api::accounts::{signed_in_devices, EndOtherSessions, EndSession},
     app::{
         auth::Auth,
-        components::form::{Card, FormAlert, FormErrors, SubmitButton, TextField},
+        components::form::{Card, FormAlert, FormErrors, FormNotice, SubmitButton, TextField},
     },
     domain::user::SignedInDevice,
     error::Field,
@@ -52,9 +52,7 @@ fn ChangePasswordForm() -> impl IntoView {
             <ActionForm action=action>
                 <div class="space-y-4">
                     <Show when=changed>
-                        <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
-                            "Your password was changed. Other devices have been signed out."
-                        </p>
+                        <FormNotice>"Your password was changed. Other devices have been signed out."</FormNotice>
                     </Show>
                     <FormAlert message=errors.general()/>
                     <TextField label="Current password" name="current_password" input_type="password"
@@ -140,11 +138,7 @@ fn SignedInDevices() -> impl IntoView {
                     })}
                 </Transition>
                 <FormAlert message=others_errors.general()/>
-                {move || ended().map(|message| view! {
-                    <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
-                        {message}
-                    </p>
-                })}
+                {move || ended().map(|message| view! { <FormNotice>{message}</FormNotice> })}
                 <ActionForm action=end_others>
                     <SubmitButton label="Sign out everywhere else" pending=end_others.pending()/>
                 </ActionForm>

@@ -5,8 +5,9 @@ use tower_sessions::Session;
 
 use super::{
     device,
+    emails::{self, Email, RESET_LINK_MINUTES},
     repo::{self, InsertOutcome, UserRecord},
-    signed_in,
+    reset_links, signed_in,
 };
 use crate::{
     domain::{
@@ -22,7 +23,7 @@ use crate::{
         },
         audit::{self, AuditEvent},
         client::ClientInfo,
-        context,
+        context, link_token,
         state::AppState,
         time::{format_utc, unix_now},
     },
@@ -294,7 +295,112 @@ impl Accounts {
         self.session.cycle_id().await?;
         self.session.insert(SESSION_EPOCH, epoch).await?;
         self.audit(AuditEvent::PasswordChanged, Some(&user.id))
-            .await
+            .await?;
+        self.mail_later(user.email.clone(), self.password_changed_email());
+        Ok(())
+    }
+
+    /// Whether this server can send password-reset emails.
+    pub fn password_reset_available(&self) -> bool {
+        self.state.mailer.is_some()
+    }
+
+    /// Emails a reset link if `email` has an account. The answer is the same, and as quick,
+    /// whether or not it has: the lookup and the sending happen after the response.
+    pub async fn request_password_reset(&self, email: &str) -> Result<(), AppError> {
+        if self.state.mailer.is_none() {
+            return Err(AppError::ResetUnavailable);
+        }
+        let email = normalize_email(email)?;
+        let throttles = &self.state.throttles;
+        let rate_limited = |retry_after_s| AppError::RateLimited { retry_after_s };
+        throttles
+            .reset_requests_per_ip
+            .acquire(&self.client.limit_key())
+            .map_err(rate_limited)?;
+        throttles
+            .reset_requests_per_email
+            .acquire(&email)
+            .map_err(rate_limited)?;
+        let permit = self
+            .mail_slot()
+            .ok_or(AppError::ServerBusy { retry_after_s: 5 })?;
+        let (state, client) = (self.state.clone(), self.client.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(e) = mail_reset_link(&state, &client, &email).await {
+                tracing::error!(error = %e, "could not send a password-reset email");
+            }
+        });
+        Ok(())
+    }
+
+    /// Sets a new password with a reset link: every sign-in of the account ends, the link and
+    /// the account's other links are spent, and the sign-in throttle forgets its failures.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: &str,
+        confirm_password: &str,
+    ) -> Result<(), AppError> {
+        let invalid = || AppError::InvalidResetLink;
+        if !link_token::is_well_formed(token) {
+            return Err(invalid());
+        }
+        let db = &self.state.db;
+        let user_id = reset_links::find_usable(db, token, unix_now())
+            .await?
+            .ok_or_else(invalid)?;
+        let user = repo::find_by_id(db, &user_id).await?.ok_or_else(invalid)?;
+        validate_new_password(new_password, &user.email, Field::Password)?;
+        self.refuse_breached(new_password, Field::Password).await?;
+        validate_confirmation(new_password, confirm_password)?;
+        let hash = self.state.hasher.hash(new_password).await?;
+        if !reset_links::redeem(db, token, &user.id, &hash, unix_now()).await? {
+            return Err(invalid());
+        }
+        self.state.throttles.signin_per_account.reset(&user.email);
+        // This browser may be signed in to the account too: it starts over like the others.
+        if self
+            .session
+            .get::<String>(SESSION_USER_ID)
+            .await?
+            .as_deref()
+            == Some(user.id.as_str())
+        {
+            self.session.flush().await?;
+        }
+        self.audit(AuditEvent::PasswordReset, Some(&user.id))
+            .await?;
+        self.mail_later(user.email, self.password_changed_email());
+        Ok(())
+    }
+
+    fn password_changed_email(&self) -> Email {
+        let forgot = format!("{}/forgot-password", self.state.settings.public_url());
+        emails::password_changed(&format_utc(unix_now()), &forgot)
+    }
+
+    fn mail_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.state.mail_slots.clone().try_acquire_owned().ok()
+    }
+
+    /// A notice sent after the response, when a relay is set up and a slot is free; a notice
+    /// that cannot go is logged, never the change's failure.
+    fn mail_later(&self, to: String, email: Email) {
+        let Some(mailer) = self.state.mailer.clone() else {
+            return;
+        };
+        let Some(permit) = self.mail_slot() else {
+            tracing::warn!("mail slots busy: a password-changed notice was not sent");
+            return;
+        };
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(e) = mailer.send(&to, email.subject, email.body).await {
+                tracing::error!(error = %e, "could not send a password-changed notice");
+            }
+        });
     }
 
     pub async fn delete_account(&self, password: &str) -> Result<(), AppError> {
@@ -318,8 +424,6 @@ impl Accounts {
         self.audit(AuditEvent::AccountDeleted, Some(&user.id)).await
     }
 
-    /// Re-authentication for sensitive changes, throttled like sign-in so a borrowed session
-    /// cannot be used to guess the password.
     /// Gives this browser a device cookie for the account it just proved it knows.
     fn remember_device(&self, email: &str) {
         let token = self.state.device_key.issue(email);
@@ -344,6 +448,8 @@ impl Accounts {
         }
     }
 
+    /// Re-authentication for sensitive changes, throttled like sign-in so a borrowed session
+    /// cannot be used to guess the password.
     async fn verify_own_password(
         &self,
         user: &UserRecord,
@@ -421,4 +527,43 @@ impl Accounts {
         audit::record(&self.state.db, event, user_id, &self.client).await?;
         Ok(())
     }
+}
+
+/// The part of a reset request that runs after the response: finds the account, stores a new
+/// link and emails it. An unknown address does nothing.
+async fn mail_reset_link(state: &AppState, client: &ClientInfo, email: &str) -> Result<(), String> {
+    let Some(mailer) = &state.mailer else {
+        return Ok(());
+    };
+    let Some(user) = repo::find_by_email(&state.db, email)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let token = link_token::new_token();
+    let now = unix_now();
+    reset_links::insert(
+        &state.db,
+        &token,
+        &user.id,
+        now,
+        now + RESET_LINK_MINUTES * 60,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let link = format!("{}/reset-password/{token}", state.settings.public_url());
+    let email = emails::reset_link(&link);
+    mailer
+        .send(&user.email, email.subject, email.body)
+        .await
+        .map_err(|e| e.to_string())?;
+    audit::record(
+        &state.db,
+        AuditEvent::PasswordResetRequested,
+        Some(&user.id),
+        client,
+    )
+    .await
+    .map_err(|e| e.to_string())
 }

@@ -5,7 +5,6 @@
 //! (`moved_from`); the files move after it. A crash in between leaves `moved_from` set, and the
 //! next start finishes the move, so nothing is lost.
 
-use blake2::{Blake2s256, Digest};
 use sqlx::Row;
 
 use super::owner::Owner;
@@ -14,6 +13,7 @@ use crate::{
     server::{
         audit::{self, AuditEvent},
         client::ClientInfo,
+        link_token::{hash_token, is_well_formed, new_token},
         state::AppState,
         time::unix_now,
     },
@@ -131,12 +131,7 @@ pub async fn create_token(
     analysis_id: &str,
     expires_at: i64,
 ) -> Result<String, AppError> {
-    // 2 × 122 random bits from the OS generator (uuid v4), hex encoded.
-    let token = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let token = new_token();
     sqlx::query(
         "INSERT INTO claim_tokens (token_hash, analysis_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4)",
@@ -211,31 +206,4 @@ async fn move_files(state: &AppState, claim: &Claimed) -> Result<(), AppError> {
         .execute(&state.db.pool)
         .await?;
     Ok(())
-}
-
-pub fn is_well_formed(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn hash_token(token: &str) -> String {
-    Blake2s256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_checked_for_shape_and_stored_hashed() {
-        let token = "ab".repeat(32);
-        assert!(is_well_formed(&token));
-        assert!(!is_well_formed("../../etc"));
-        assert!(!is_well_formed(&"ab".repeat(31)));
-        let hash = hash_token(&token);
-        assert_eq!(hash.len(), 64);
-        assert_ne!(hash, token);
-    }
 }

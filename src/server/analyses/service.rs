@@ -17,6 +17,7 @@ use crate::{
     server::{
         athletes,
         audit::{self, AuditEvent},
+        link_token,
         state::AppState,
         time::unix_now,
     },
@@ -112,7 +113,7 @@ impl Analyses {
             None => {
                 // Only a token of the right shape is worth a session row; anything else is
                 // refused before it is stored.
-                if !claim::is_well_formed(token) {
+                if !link_token::is_well_formed(token) {
                     return Err(AppError::InvalidClaimLink);
                 }
                 let session = self.viewer.session.as_ref().ok_or(AppError::Internal)?;

@@ -1,14 +1,17 @@
-//! The structured logs of a sign-up, a sign-in and an analysis carry the domain events and
-//! request fields, and never the password, the session cookie or the uploaded file's name.
+//! V7 Logging: structured logs carry the domain events and request fields, and never a
+//! password, session cookie, bearer token or uploaded file's name; every answer has a request id.
 
-mod common;
-
-use airtime::server::{config::LogFormat, telemetry};
-use common::{session_cookie, unique_email, Backend, TestApp};
+use crate::common::{
+    empty_room_clip, postgres_available, session_cookie, smtp_sink::SmtpSink, unique_email,
+    Backend, TestApp,
+};
+use airtime::server::{config::LogFormat, mail::SmtpUrl, telemetry};
 use std::{
     io::Write,
     sync::{Arc, Mutex},
 };
+
+on_both_backends!(v7_1_4_every_answer_carries_a_request_id);
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -23,14 +26,19 @@ impl Write for Captured {
     }
 }
 
-/// ASVS 4.0 V7.1.1: no credential or session token (here a claim link's token) in the logs.
+/// ASVS 4.0 V7.1.1 (no credential or session token in the logs: passwords, session cookies,
+/// claim and password-reset links), V7.1.3 (security events are logged). The only test of
+/// this binary that installs a log subscriber: it is process-wide, so it captures what the
+/// other tests log meanwhile too, and none of that may leak either.
 #[tokio::test(flavor = "multi_thread")]
-async fn logs_carry_events_but_no_secrets() {
+async fn v7_1_1_logs_carry_events_but_no_secrets() {
     let captured = Captured::default();
     let sink = captured.clone();
     telemetry::init(LogFormat::Json, move || sink.clone());
 
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mail = SmtpSink::start().await;
+    let smtp_url = SmtpUrl::parse(&mail.url).unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.smtp_url = Some(smtp_url)).await;
     let client = app.client();
     let email = unique_email("logs");
     let password = "secret-jump-password-77";
@@ -48,7 +56,7 @@ async fn logs_carry_events_but_no_secrets() {
             "content-disposition",
             "attachment; filename=\"private-athlete-name.mp4\"",
         )
-        .body(common::empty_room_clip())
+        .body(empty_room_clip())
         .send()
         .await
         .unwrap();
@@ -71,8 +79,31 @@ async fn logs_carry_events_but_no_secrets() {
         .await
         .unwrap();
 
+    // So is a password-reset link.
+    app.call(
+        &app.client(),
+        "request_password_reset",
+        &[("email", &email)],
+    )
+    .await;
+    let link = mail
+        .nth_to(&email, 1)
+        .await
+        .link("/reset-password/")
+        .unwrap();
+    let reset_token = link.rsplit('/').next().unwrap().to_string();
+    client.get(&link).send().await.unwrap();
+
     let logs = captured_text(&captured);
     assert!(!logs.contains(&token), "a claim token reached the logs");
+    assert!(
+        !logs.contains(&reset_token),
+        "a reset token reached the logs"
+    );
+    assert!(
+        logs.contains("/reset-password/{token}"),
+        "the reset route is logged"
+    );
     assert!(logs.contains("/claim/{token}"), "the claim route is logged");
     for line in logs.lines() {
         serde_json::from_str::<serde_json::Value>(line)
@@ -86,6 +117,7 @@ async fn logs_carry_events_but_no_secrets() {
         "upload_received",
         "analysis_started",
         "analysis_failed",
+        "password_reset_mailed",
     ] {
         assert!(logs.contains(event), "missing {event}:\n{logs}");
     }
@@ -111,4 +143,33 @@ async fn logs_carry_events_but_no_secrets() {
 
 fn captured_text(captured: &Captured) -> String {
     String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+}
+
+/// ASVS 4.0 V7.1.4: every answer names its request (the caller's id when it sent a sensible
+/// one), so a report can be found in the logs.
+async fn v7_1_4_every_answer_carries_a_request_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str, id: Option<&str>| {
+        let mut request = client.get(format!("{}{path}", app.base));
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        request.send()
+    };
+    let health = get("/healthz", None).await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.headers()["x-request-id"].len(), 36);
+    let ready = get("/readyz", Some("probe-42")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.headers()["x-request-id"], "probe-42");
+    let crafted = get("/healthz", Some(&"x".repeat(500))).await.unwrap();
+    assert_eq!(
+        crafted.headers()["x-request-id"].len(),
+        36,
+        "a long id is replaced"
+    );
+    let missing = get("/no-such-page", None).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers().contains_key("x-request-id"));
 }
