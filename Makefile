@@ -38,13 +38,13 @@ test-build: front
 FUZZ_TEST := fuzzed_and_crafted_videos_fail_alone_and_clearly
 test-unit: test-build
 	cargo test --release --no-default-features --features ssr -- --skip $(FUZZ_TEST)
-	cargo test --release --no-default-features --features ssr --test analyses_http $(FUZZ_TEST) -- --nocapture
+	cargo test --release --no-default-features --features ssr --test it $(FUZZ_TEST) -- --nocapture
 
 # The reliability suite in full: 10,000 fuzzed and crafted videos through probe and engine child,
 # then 200 guests for 60 s on each database.
 test-reliability: test-build
 	AIRTIME_FUZZ_FILES=$${AIRTIME_FUZZ_FILES:-10000} cargo test --release --no-default-features --features ssr \
-	  --test analyses_http $(FUZZ_TEST) -- --nocapture
+	  --test it $(FUZZ_TEST) -- --nocapture
 	$(MAKE) --no-print-directory bench-load
 
 # Load on one server (scripts/bench-load prints the table). `make test` runs a short one.
@@ -59,9 +59,10 @@ test-load: test-build
 test-e2e: test-build
 	cd end2end && AIRTIME_SERVER=$(SERVER) npx playwright test
 
-# Clippy on the server build, every target, warnings as errors; then the dependency policy
-# (deny.toml: licences, crates.io only, banned crates).
+# Formatting, then Clippy on the server build, every target, warnings as errors; then the
+# dependency policy (deny.toml: licences, crates.io only, banned crates).
 lint: setup
+	cargo fmt --check
 	cargo clippy --release --all-targets --no-default-features --features ssr -- -D warnings
 	cargo deny --locked check bans licenses sources
 

@@ -1,9 +1,7 @@
 //! V5 Validation and encoding: what comes back in a URL is never shown or followed as given.
 
-use crate::{
-    common::{postgres_available, Backend, TestApp},
-    PASSWORD,
-};
+use super::PASSWORD;
+use crate::common::{postgres_available, Backend, TestApp};
 
 on_both_backends!(
     v5_1_5_form_errors_redirect_only_to_paths_of_this_site,

@@ -1,10 +1,9 @@
 //! A coach's athletes over HTTP: creating them, assigning analyses at upload or later, the
 //! athlete's trend, filtered history and CSV, all scoped to the coach. SQLite and PostgreSQL.
 
-#[macro_use]
-mod common;
-
-use common::{empty_room_clip, error_code, postgres_available, unique_email, Backend, TestApp};
+use crate::common::{
+    empty_room_clip, error_code, postgres_available, unique_email, Backend, TestApp,
+};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use sqlx::Row;

@@ -1,9 +1,7 @@
 //! V13 API: the JSON and upload endpoints a script can call hold the same line as the pages.
 
-use crate::{
-    common::{empty_room_clip, postgres_available, unique_email, Backend, TestApp},
-    PASSWORD,
-};
+use super::PASSWORD;
+use crate::common::{empty_room_clip, postgres_available, unique_email, Backend, TestApp};
 
 on_both_backends!(v13_2_3_api_calls_with_a_session_cookie_need_this_sites_origin);
 

@@ -2,10 +2,7 @@
 //! crash recovery of file moves, history and its export, and account deletion, over HTTP on
 //! SQLite always and on PostgreSQL when it answers.
 
-#[macro_use]
-mod common;
-
-use common::{error_code, postgres_available, unique_email, Backend, TestApp};
+use crate::common::{error_code, postgres_available, unique_email, Backend, TestApp};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use sqlx::Row;

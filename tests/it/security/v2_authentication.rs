@@ -1,11 +1,9 @@
 //! V2 Authentication: password rules, guessing limits, credential storage, recovery by email.
 
-use crate::{
-    common::{
-        error_code, postgres_available, set_cookie_named, smtp_sink::SmtpSink, unique_email,
-        Backend, TestApp,
-    },
-    PASSWORD,
+use super::PASSWORD;
+use crate::common::{
+    error_code, postgres_available, set_cookie_named, smtp_sink::SmtpSink, unique_email, Backend,
+    TestApp,
 };
 use airtime::server::mail::SmtpUrl;
 use sqlx::Row;

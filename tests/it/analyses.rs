@@ -1,17 +1,12 @@
 //! Uploads, jobs, ownership, limits and expiry over HTTP against the real app (real ffprobe,
 //! real pose model, real workers), on SQLite always and on PostgreSQL when it answers.
 
-#[macro_use]
-mod common;
-mod clips;
-#[path = "analyses_http/fuzzed.rs"]
 mod fuzzed;
-#[path = "analyses_http/hostile.rs"]
 mod hostile;
-#[path = "analyses_http/killed.rs"]
 mod killed;
 
-use common::{
+use crate::clips;
+use crate::common::{
     empty_room_clip, error_code, generated_clip, postgres_available, unique_email, Backend, TestApp,
 };
 use reqwest::{Client, Response, StatusCode};

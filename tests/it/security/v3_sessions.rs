@@ -1,11 +1,9 @@
 //! V3 Session management: new session ids, protected cookies, ending sessions, lifetimes.
 
-use crate::{
-    common::{
-        error_code, postgres_available, session_cookie, set_cookie_named, unique_email, Backend,
-        TestApp,
-    },
-    PASSWORD,
+use super::PASSWORD;
+use crate::common::{
+    error_code, postgres_available, session_cookie, set_cookie_named, unique_email, Backend,
+    TestApp,
 };
 use airtime::server::public_url::PublicUrl;
 

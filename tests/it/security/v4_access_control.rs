@@ -1,11 +1,8 @@
 //! V4 Access control: one account cannot reach another's things; no cross-site requests.
-//! (Analyses and athletes have their own owner checks in analyses_http and athletes_http.)
+//! (Analyses and athletes have their own owner checks in `analyses.rs` and `athletes.rs`.)
 
-use crate::{
-    common::{postgres_available, unique_email, Backend, TestApp},
-    v3_sessions::devices_seen_by,
-    PASSWORD,
-};
+use super::{v3_sessions::devices_seen_by, PASSWORD};
+use crate::common::{postgres_available, unique_email, Backend, TestApp};
 
 on_both_backends!(
     v4_2_1_one_account_cannot_end_another_accounts_sessions,
