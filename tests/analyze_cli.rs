@@ -73,8 +73,7 @@ fn a_video_without_anyone_in_it_cannot_be_analysed() {
 
 #[test]
 fn json_result_keeps_its_contract_and_is_identical_run_after_run() {
-    let Some(dir) = clips::videos_dir() else {
-        eprintln!("skipping: ../shared/videos not found (set AIRTIME_SHARED_VIDEOS)");
+    let Some(dir) = clips::videos_or_skip("the JSON contract") else {
         return;
     };
     let clip = dir.join("evan_cmj_front.mp4");

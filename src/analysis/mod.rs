@@ -20,6 +20,9 @@ pub mod pose;
 #[cfg(feature = "ssr")]
 pub mod video;
 
+#[cfg(all(test, feature = "ssr"))]
+mod test_support;
+
 #[cfg(feature = "ssr")]
 pub use engine::{
     analyze, analyze_traced, keyframes, load_pose_model, use_one_arena, AnalysisError,

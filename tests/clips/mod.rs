@@ -30,14 +30,24 @@ pub fn videos_dir() -> Option<PathBuf> {
     dir.join("labels.json").is_file().then_some(dir)
 }
 
-/// The labelled clips, or `None` (with a message saying the test is skipped) when absent.
-pub fn labels_or_skip(test: &str) -> Option<(PathBuf, Labels)> {
-    let Some(dir) = videos_dir() else {
-        eprintln!(
-            "skipping {test}: ../shared/videos/labels.json not found (set AIRTIME_SHARED_VIDEOS)"
+/// The clips for a test that needs them, or `None` with a message saying the test is skipped.
+/// Under CI (`CI=true`) they must be there: a skip would hide a failure, so it panics.
+pub fn videos_or_skip(test: &str) -> Option<PathBuf> {
+    let dir = videos_dir();
+    if dir.is_none() {
+        let why = "../shared/videos/labels.json not found (set AIRTIME_SHARED_VIDEOS)";
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: {why}; CI=true requires it"
         );
-        return None;
-    };
+        eprintln!("skipping {test}: {why}");
+    }
+    dir
+}
+
+/// The labelled clips, or `None` as [`videos_or_skip`].
+pub fn labels_or_skip(test: &str) -> Option<(PathBuf, Labels)> {
+    let dir = videos_or_skip(test)?;
     let text = std::fs::read_to_string(dir.join("labels.json")).expect("read labels.json");
     Some((dir, serde_json::from_str(&text).expect("parse labels.json")))
 }

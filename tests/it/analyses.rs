@@ -459,8 +459,7 @@ async fn expired_guest_analyses_are_swept(backend: Backend) {
 }
 
 async fn a_real_jump_is_measured_end_to_end(backend: Backend) {
-    let Some(dir) = clips::videos_dir() else {
-        eprintln!("skipping the real-clip upload: ../shared/videos not found");
+    let Some(dir) = clips::videos_or_skip("the real-clip upload") else {
         return;
     };
     let app = TestApp::spawn_with(backend, |s| s.analysis_workers = 1).await;

@@ -1,5 +1,5 @@
-//! Tests that need the real model file. They skip (with a message) when it is absent, so a
-//! checkout without `make setup` still passes `cargo test`.
+//! Tests that need the real model file. When it is absent they say they skipped, so a checkout
+//! without `make setup` still passes `cargo test`; under CI they fail instead.
 
 use std::path::PathBuf;
 
@@ -16,10 +16,10 @@ fn model_path() -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!(
-            "skipping: pose model not found at {} (run scripts/fetch-pose-model)",
+        crate::analysis::test_support::missing(&format!(
+            "pose model not found at {} (run scripts/fetch-pose-model)",
             path.display()
-        );
+        ));
         None
     }
 }

@@ -1,5 +1,5 @@
-//! End-to-end tests against the real ffmpeg/ffprobe, on clips synthesised with lavfi. Each test
-//! skips (prints why and passes) when the tools are not installed.
+//! End-to-end tests against the real ffmpeg/ffprobe, on clips synthesised with lavfi. Without
+//! the tools each test says it skipped, and fails under CI (`test_support::missing`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,7 +21,7 @@ fn tools_available() -> bool {
 macro_rules! require_ffmpeg {
     () => {
         if !tools_available() {
-            eprintln!("skipped: ffmpeg/ffprobe not installed");
+            crate::analysis::test_support::missing("ffmpeg/ffprobe not installed");
             return;
         }
     };
@@ -815,11 +815,10 @@ fn motion_estimator_ignores_excluded_mover() {
 
 #[test]
 fn kunal_frame_495_is_at_16_5_s() {
-    let clip = Path::new("/work/shared/videos/kunal_cmj_reach_side.mp4");
-    if !clip.exists() {
-        eprintln!("skipped: {} not present", clip.display());
+    let Some(clip) = crate::analysis::test_support::shared_video("kunal_cmj_reach_side.mp4") else {
         return;
-    }
+    };
+    let clip = clip.as_path();
     require_ffmpeg!();
     let info = probe(clip, &VideoLimits::default()).unwrap();
     let started = Instant::now();
