@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{header, Client, StatusCode};
@@ -11,7 +12,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::common::{
-    clip_from, empty_room_clip, fresh_database_url, postgres_available, processes_naming, Backend,
+    clip_from, empty_room_clip, postgres_available, processes_naming, Backend, Scratch,
 };
 
 on_both_backends!(
@@ -22,10 +23,13 @@ on_both_backends!(
 /// A real server process on its own port, data folder and database.
 struct Server {
     process: Child,
+    /// Whether `process` has been killed and reaped (its pid may belong to another by now).
+    killed: bool,
     base: String,
     data_dir: PathBuf,
     database_url: String,
     port: u16,
+    scratch: Arc<Scratch>,
 }
 
 fn free_port() -> u16 {
@@ -38,13 +42,11 @@ fn free_port() -> u16 {
 
 impl Server {
     async fn start(backend: Backend) -> Self {
-        let data_dir = std::env::temp_dir().join(format!("airtime-kill-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let database_url = fresh_database_url(backend, &data_dir).await;
-        Self::launch(data_dir, database_url, free_port()).await
+        Self::launch(Scratch::new(backend, "airtime-kill").await, free_port()).await
     }
 
-    async fn launch(data_dir: PathBuf, database_url: String, port: u16) -> Self {
+    async fn launch(scratch: Arc<Scratch>, port: u16) -> Self {
+        let (data_dir, database_url) = (scratch.data_dir.clone(), scratch.database_url.clone());
         let model =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/pose_landmarker_lite.task");
         let process = Command::new(env!("CARGO_BIN_EXE_airtime"))
@@ -67,10 +69,12 @@ impl Server {
             .expect("start airtime serve");
         let server = Server {
             process,
+            killed: false,
             base: format!("http://127.0.0.1:{port}"),
             data_dir,
             database_url,
             port,
+            scratch,
         };
         server.wait_ready().await;
         server
@@ -90,19 +94,22 @@ impl Server {
     }
 
     fn kill_9(&mut self) {
+        if self.killed {
+            return;
+        }
         // SAFETY: kill takes integers only; the pid is our own child, not yet reaped.
         unsafe {
             libc::kill(self.process.id() as i32, libc::SIGKILL);
         }
         let _ = self.process.wait();
+        self.killed = true;
     }
 
     async fn restart(mut self) -> Self {
         self.kill_9();
-        let (data_dir, database_url, port) =
-            (self.data_dir.clone(), self.database_url.clone(), self.port);
-        std::mem::forget(self);
-        Self::launch(data_dir, database_url, port).await
+        let (scratch, port) = (self.scratch.clone(), self.port);
+        drop(self);
+        Self::launch(scratch, port).await
     }
 
     fn client(&self) -> Client {
@@ -179,8 +186,8 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // Before `scratch` goes: the process must not write into a folder being removed.
         self.kill_9();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 

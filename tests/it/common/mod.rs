@@ -5,7 +5,7 @@ pub mod smtp_sink;
 
 use airtime::server::{config::Settings, startup::Application};
 use reqwest::{header, redirect::Policy, Client, Response};
-use std::{net::TcpStream, path::PathBuf, time::Duration};
+use std::{net::TcpStream, path::PathBuf, sync::Arc, time::Duration};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -18,9 +18,60 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: PathBuf,
     server: tokio::task::JoinHandle<()>,
+    /// Shared with the restarts of this app; the last one gone removes the folder and database.
+    scratch: Arc<Scratch>,
+}
+
+/// A test's data folder and database. Dropping it removes both, so a run leaves no databases
+/// on the PostgreSQL server and no folders in /tmp.
+pub struct Scratch {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+impl Scratch {
+    pub async fn new(backend: Backend, prefix: &str) -> Arc<Self> {
+        let data_dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let database_url = fresh_database_url(backend, &data_dir).await;
+        Arc::new(Self {
+            data_dir,
+            database_url,
+        })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        let Some(name) = self.database_url.strip_prefix(PG_TEST_PREFIX) else {
+            return;
+        };
+        // FORCE: the app's pool may still hold connections. A thread with its own runtime,
+        // because this may run inside a test's runtime, which cannot block on itself.
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let dropped = std::thread::spawn(move || {
+            use sqlx::Executor;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let admin = sqlx::AnyPool::connect(PG_ADMIN_URL).await?;
+                admin.execute(sql.as_str()).await?;
+                admin.close().await;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the test database {name}: {dropped:?}");
+        }
+    }
 }
 
 const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const PG_TEST_PREFIX: &str = "postgres://postgres@127.0.0.1:5432/";
 
 /// PostgreSQL runs when 127.0.0.1:5432 answers; under CI it must.
 pub fn postgres_available() -> bool {
@@ -54,7 +105,7 @@ pub async fn fresh_database_url(backend: Backend, data_dir: &std::path::Path) ->
                 .await
                 .expect("create test database");
             admin.close().await;
-            format!("postgres://postgres@127.0.0.1:5432/{name}")
+            format!("{PG_TEST_PREFIX}{name}")
         }
     }
 }
@@ -65,10 +116,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
-        let data_dir = std::env::temp_dir().join(format!("airtime-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let database_url = fresh_database_url(backend, &data_dir).await;
-        Self::start(database_url, data_dir, tweak).await
+        Self::start(Scratch::new(backend, "airtime-test").await, tweak).await
     }
 
     /// A second server on the same database (a restart).
@@ -79,7 +127,7 @@ impl TestApp {
     pub async fn restart_with(self, tweak: impl FnOnce(&mut Settings)) -> Self {
         self.server.abort();
         let _ = self.server.await;
-        Self::start(self.database_url.clone(), self.data_dir.clone(), tweak).await
+        Self::start(self.scratch.clone(), tweak).await
     }
 
     pub async fn pool(&self) -> sqlx::AnyPool {
@@ -87,11 +135,8 @@ impl TestApp {
         sqlx::AnyPool::connect(&self.database_url).await.unwrap()
     }
 
-    async fn start(
-        database_url: String,
-        data_dir: PathBuf,
-        tweak: impl FnOnce(&mut Settings),
-    ) -> Self {
+    async fn start(scratch: Arc<Scratch>, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let (data_dir, database_url) = (scratch.data_dir.clone(), scratch.database_url.clone());
         let mut settings = Settings::defaults();
         settings.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         settings.data_dir = data_dir.clone();
@@ -113,6 +158,7 @@ impl TestApp {
             database_url,
             data_dir,
             server,
+            scratch,
         }
     }
 
