@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -55,6 +55,13 @@ export default defineConfig({
   ],
 });
 
+/** An empty data directory, removed when this process (the runner, after the servers) exits. */
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "airtime-e2e-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 function airtimeServer(port: number, extraEnv: Record<string, string>) {
   return {
     command: `${server} serve`,
@@ -65,7 +72,7 @@ function airtimeServer(port: number, extraEnv: Record<string, string>) {
     stdout: "ignore" as const,
     stderr: "pipe" as const,
     env: {
-      AIRTIME_DATA_DIR: mkdtempSync(join(tmpdir(), "airtime-e2e-")),
+      AIRTIME_DATA_DIR: dataDir(),
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       // Every test signs up from 127.0.0.1; the per-IP limits are tested elsewhere.
       AIRTIME_SIGNUPS_PER_IP_PER_HOUR: "1000",

@@ -20,7 +20,8 @@ fn stderr(out: &Output) -> String {
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("airtime-cli-{name}-{}", std::process::id()));
+    // One folder per test, emptied when it starts: /tmp keeps one set, not one per run.
+    let dir = std::env::temp_dir().join(format!("airtime-cli-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -1,16 +1,25 @@
 import { expect, Page, test } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gotoHydrated, PASSWORD, signUp, uniqueEmail, watchConsole } from "./helpers";
 
 const SHARED_CLIP = resolve(__dirname, "../../../shared/videos/evan_cmj_front.mp4");
-const scratch = mkdtempSync(join(tmpdir(), "airtime-e2e-clips-"));
+let scratchDir: string | undefined;
+/** Made on first use (not when the runner only lists the tests), removed when the process exits. */
+function scratch(): string {
+  if (!scratchDir) {
+    const dir = mkdtempSync(join(tmpdir(), "airtime-e2e-clips-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    scratchDir = dir;
+  }
+  return scratchDir;
+}
 
 /** Two seconds of a grey room: a valid video with nobody in it. */
 function emptyRoomClip(): string {
-  const path = join(scratch, "empty-room.mp4");
+  const path = join(scratch(), "empty-room.mp4");
   if (!existsSync(path)) {
     execFileSync("ffmpeg", [
       "-v", "error", "-nostdin", "-y",
@@ -129,7 +138,7 @@ test("the form explains what is wrong before and after uploading", async ({ page
   await page.getByRole("button", { name: "Analyse jump" }).click();
   await expect(page.locator("#field-video-message")).toHaveText("Choose the video of the jump first.");
 
-  const fake = join(scratch, "jump.mp4");
+  const fake = join(scratch(), "jump.mp4");
   writeFileSync(fake, "this is not a video\n".repeat(200));
   await page.locator("#field-video").setInputFiles(fake);
   await page.getByLabel("Body mass (kg, optional)").fill("7");
@@ -144,7 +153,7 @@ test("the form explains what is wrong before and after uploading", async ({ page
 
 /** 20,000 tiny frames one microsecond apart: a header declaring 0.02 s of a million fps. */
 function timestampBurstClip(): string {
-  const path = join(scratch, "timestamp-burst.mp4");
+  const path = join(scratch(), "timestamp-burst.mp4");
   if (!existsSync(path)) {
     execFileSync("ffmpeg", [
       "-v", "error", "-nostdin", "-y",

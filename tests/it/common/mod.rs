@@ -263,11 +263,17 @@ macro_rules! on_both_backends {
     };
 }
 
-/// A clip made with ffmpeg from `args` (inputs and encoder options), once per test process.
+/// A clip made with ffmpeg from `args` (inputs and encoder options), once for all runs.
 pub fn generated_clip(name: &str, args: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("airtime-test-clips-{}", std::process::id()));
+    use std::hash::{Hash, Hasher};
+    // Shared by every run: clips are written under a unique name and renamed into place, so
+    // parallel runs never see half a file, and /tmp keeps one copy instead of one per run.
+    // The arguments are part of the name, so changed arguments make a new clip.
+    let dir = std::env::temp_dir().join("airtime-test-clips");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    args.hash(&mut hasher);
+    let path = dir.join(format!("{:016x}-{name}", hasher.finish()));
     if !path.is_file() {
         let partial = dir.join(format!("{}.{name}", uuid::Uuid::new_v4()));
         let made = std::process::Command::new("ffmpeg")
