@@ -18,10 +18,12 @@ pub fn is_well_formed(token: &str) -> bool {
 
 /// What the database keeps in place of the token.
 pub fn hash_token(token: &str) -> String {
-    Blake2s256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Blake2s256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex, two characters a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

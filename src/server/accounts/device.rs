@@ -8,7 +8,11 @@ use std::sync::Arc;
 use axum::http::HeaderValue;
 use blake2::{digest::Mac, Blake2bMac512};
 
-use crate::server::{db::Database, time::unix_now};
+use crate::server::{
+    db::Database,
+    link_token::{self, hex},
+    time::unix_now,
+};
 
 const COOKIE: &str = "airtime_device";
 const SECURE_COOKIE: &str = "__Host-airtime_device";
@@ -29,7 +33,7 @@ impl std::fmt::Debug for DeviceKey {
 impl DeviceKey {
     /// The key in the database, made by the first node that needs it.
     pub async fn load_or_create(db: &Database) -> Result<Self, sqlx::Error> {
-        let fresh = format!("{}{}", random_hex(), random_hex());
+        let fresh = link_token::new_token();
         sqlx::query(
             "INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO NOTHING",
@@ -108,10 +112,6 @@ pub fn set_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
 
 fn random_hex() -> String {
     uuid::Uuid::new_v4().simple().to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {

@@ -79,9 +79,10 @@ pub async fn insert(
     }
 }
 
-/// Stores the new hash and bumps the session epoch; returns the new epoch.
-pub async fn update_password(
-    db: &Database,
+/// Stores the new hash and bumps the session epoch; returns the new epoch. On the pool, or
+/// inside a caller's transaction (a password reset).
+pub async fn update_password<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
     id: &str,
     password_hash: &str,
 ) -> Result<i64, sqlx::Error> {
@@ -92,7 +93,7 @@ pub async fn update_password(
     .bind(password_hash.to_string())
     .bind(unix_now())
     .bind(id.to_string())
-    .fetch_one(&db.pool)
+    .fetch_one(db)
     .await?;
     row.try_get("session_epoch")
 }

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::repo;
 use crate::server::{db::Database, link_token::hash_token};
 
 /// A new link of `user_id` valid until `expires_at`; the account's spent and expired links
@@ -76,15 +77,7 @@ pub async fn redeem(
     if spent.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2 \
-         WHERE id = $3",
-    )
-    .bind(password_hash.to_string())
-    .bind(now)
-    .bind(user_id.to_string())
-    .execute(&mut *tx)
-    .await?;
+    repo::update_password(&mut *tx, user_id, password_hash).await?;
     sqlx::query("DELETE FROM account_sessions WHERE user_id = $1")
         .bind(user_id.to_string())
         .execute(&mut *tx)

@@ -24,6 +24,7 @@ use crate::{
         audit::{self, AuditEvent},
         client::ClientInfo,
         context, link_token,
+        mail::Mailer,
         state::AppState,
         time::{format_utc, unix_now},
     },
@@ -287,7 +288,7 @@ impl Accounts {
             .await?;
 
         let hash = self.state.hasher.hash(new_password).await?;
-        let epoch = repo::update_password(&self.state.db, &user.id, &hash).await?;
+        let epoch = repo::update_password(&self.state.db.pool, &user.id, &hash).await?;
         if let Some(current) = self.session.get::<String>(SESSION_SIGN_IN).await? {
             signed_in::delete_others(&self.state.db, &user.id, &current).await?;
         }
@@ -308,9 +309,9 @@ impl Accounts {
     /// Emails a reset link if `email` has an account. The answer is the same, and as quick,
     /// whether or not it has: the lookup and the sending happen after the response.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), AppError> {
-        if self.state.mailer.is_none() {
+        let Some(mailer) = self.state.mailer.clone() else {
             return Err(AppError::ResetUnavailable);
-        }
+        };
         let email = normalize_email(email)?;
         let throttles = &self.state.throttles;
         let rate_limited = |retry_after_s| AppError::RateLimited { retry_after_s };
@@ -328,7 +329,7 @@ impl Accounts {
         let (state, client) = (self.state.clone(), self.client.clone());
         tokio::spawn(async move {
             let _permit = permit;
-            if let Err(e) = mail_reset_link(&state, &client, &email).await {
+            if let Err(e) = mail_reset_link(&state, &mailer, &client, &email).await {
                 tracing::error!(error = %e, "could not send a password-reset email");
             }
         });
@@ -531,10 +532,12 @@ impl Accounts {
 
 /// The part of a reset request that runs after the response: finds the account, stores a new
 /// link and emails it. An unknown address does nothing.
-async fn mail_reset_link(state: &AppState, client: &ClientInfo, email: &str) -> Result<(), String> {
-    let Some(mailer) = &state.mailer else {
-        return Ok(());
-    };
+async fn mail_reset_link(
+    state: &AppState,
+    mailer: &Mailer,
+    client: &ClientInfo,
+    email: &str,
+) -> Result<(), String> {
     let Some(user) = repo::find_by_email(&state.db, email)
         .await
         .map_err(|e| e.to_string())?
