@@ -32,12 +32,12 @@ front: setup
 # dependencies, so its server binary differs from `cargo leptos build`'s. The tests and the
 # end-to-end server share this one build instead of compiling the crate twice.
 test-build: front
-	cargo test --release --no-default-features --features ssr --no-run
+	cargo test --workspace --release --no-default-features --features ssr --no-run
 
 # The fuzzed-video suite runs on its own so its table is printed (500 files here).
 FUZZ_TEST := fuzzed_and_crafted_videos_fail_alone_and_clearly
 test-unit: test-build
-	cargo test --release --no-default-features --features ssr -- --skip $(FUZZ_TEST)
+	cargo test --workspace --release --no-default-features --features ssr -- --skip $(FUZZ_TEST)
 	cargo test --release --no-default-features --features ssr --test it $(FUZZ_TEST) -- --nocapture
 
 # The reliability suite in full: 10,000 fuzzed and crafted videos through probe and engine child,
@@ -63,7 +63,7 @@ test-e2e: test-build
 # dependency policy (deny.toml: licences, crates.io only, banned crates).
 lint: setup
 	cargo fmt --check
-	cargo clippy --release --all-targets --no-default-features --features ssr -- -D warnings
+	cargo clippy --workspace --release --all-targets --no-default-features --features ssr -- -D warnings
 	cargo deny --locked check bans licenses sources
 
 test: lint test-unit test-e2e test-load

@@ -1,16 +1,18 @@
 //! Airtime: jump testing from phone videos.
 //!
 //! One crate, two builds: `ssr` is the axum server binary, `hydrate` the WASM front end.
-//! `app` (pages and components), `api` (server functions), `domain` and `error` are shared;
-//! `server` (configuration, storage, middleware, services) and `cli` exist only in the server
-//! build. `analysis` is the jump analysis engine: its kinematics and result types are shared,
-//! video decoding and pose inference are server-only.
+//! `app` (pages and components), `api` (server functions), `domain`, `labels` and `error` are
+//! shared; `server` (configuration, storage, middleware, services) and `cli` exist only in the
+//! server build. The jump analysis lives in the workspace's crates: `airtime-kinematics`
+//! (pure, shared with the browser) and `airtime-engine` (video and pose, server only).
 
-pub mod analysis;
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
+pub mod labels;
 
 #[cfg(feature = "ssr")]
 pub mod cli;

@@ -1,3 +1,5 @@
+#![forbid(unsafe_code)]
+
 use airtime::cli;
 use airtime::server::{config::Settings, startup::Application, telemetry};
 use std::process::ExitCode;
@@ -11,7 +13,7 @@ Usage: airtime [serve]
   analyze  Measure the jump in a video and print a summary or the JSON result.";
 
 fn main() -> ExitCode {
-    airtime::analysis::use_one_arena();
+    airtime_engine::host::use_one_arena();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),

@@ -5,7 +5,8 @@
 
 mod clips;
 
-use airtime::analysis::{analyze, JumpType};
+use airtime_engine::{analyze, pose::PoseModel, ModelSource};
+use airtime_kinematics::JumpType;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -39,6 +40,8 @@ fn jump_height_error_on_labelled_clips_stays_within_the_baseline() {
     let baseline: Baseline =
         serde_json::from_str(include_str!("data/accuracy_baseline.json")).expect("baseline");
     let options = clips::options();
+    let graphs = clips::graphs();
+    let model = PoseModel::compile(&graphs).expect("the pose model compiles");
 
     let mut errors = Vec::new();
     let mut failures = Vec::new();
@@ -49,7 +52,13 @@ fn jump_height_error_on_labelled_clips_stays_within_the_baseline() {
     for clip in &labels.clips {
         let path = dir.join(&clip.file);
         let requested = clip.jump_type.as_deref().map_or(JumpType::Cmj, jump_type);
-        let outcome = analyze(&path, requested, &options, &mut |_| {});
+        let outcome = analyze(
+            &path,
+            requested,
+            ModelSource::Compiled(&model),
+            &options,
+            &mut |_| {},
+        );
         match (clip.jump_height_cm, outcome) {
             (Some(label), Ok(a)) => {
                 let ours = a.result.metrics.jump_height_m.expect("height") * 100.0;

@@ -69,12 +69,11 @@ pub async fn load_history(
     page: u32,
 ) -> Result<HistoryPage, AppError> {
     use crate::{
-        analysis::JumpType,
         domain::history::HistoryFilter,
         server::{analyses::Analyses, context::with_status},
     };
     let filter = HistoryFilter {
-        jump_type: JumpType::from_code(&jump_type),
+        jump_type: airtime_kinematics::JumpType::from_code(&jump_type),
         athlete_id: Some(athlete_id).filter(|a| !a.is_empty()),
     };
     let result = async { Analyses::from_request().await?.history(&filter, page).await }.await;

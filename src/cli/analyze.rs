@@ -4,7 +4,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::analysis::{analyze_traced, keyframes, AnalyzeOptions, JumpType, Progress};
+use airtime_engine::{analyze_traced, keyframes, AnalyzeOptions, ModelSource};
+use airtime_kinematics::{JumpType, Options, Progress};
+
+use crate::labels::stage_label;
 use crate::server::config::Settings;
 
 pub const USAGE: &str = "\
@@ -41,18 +44,32 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut options = AnalyzeOptions::new(settings.pose_model.clone());
-    options.limits = settings.video_limits();
-    options.athlete.body_mass_kg = args.mass_kg;
-    options.athlete.athlete_height_m = args.height_m;
+    let options = AnalyzeOptions {
+        limits: settings.video_limits(),
+        athlete: Options {
+            body_mass_kg: args.mass_kg,
+            athlete_height_m: args.height_m,
+        },
+        ..AnalyzeOptions::default()
+    };
 
     let show_progress = std::io::stderr().is_terminal();
     let mut report = |p: Progress| {
         if show_progress {
-            eprint!("\r{:<24} {:>3.0}%", p.stage.label(), p.fraction * 100.0);
+            eprint!(
+                "\r{:<24} {:>3.0}%",
+                stage_label(p.stage),
+                p.fraction * 100.0
+            );
         }
     };
-    let outcome = analyze_traced(&args.video, args.jump, &options, &mut report);
+    let outcome = analyze_traced(
+        &args.video,
+        args.jump,
+        ModelSource::File(&settings.pose_model),
+        &options,
+        &mut report,
+    );
     if show_progress {
         eprint!("\r{:<30}\r", "");
     }

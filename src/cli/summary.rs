@@ -3,9 +3,9 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::analysis::kinematics::JumpRole;
-use crate::analysis::labels::metric_rows;
-use crate::analysis::Analysis;
+use airtime_kinematics::{Analysis, JumpRole};
+
+use crate::labels::metric_rows;
 
 pub fn render(video: &Path, a: &Analysis) -> String {
     let r = &a.result;

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analysis, JumpType, Stage};
+use airtime_kinematics::{Analysis, JumpType, Stage};
+
+use crate::labels::stage_label;
 
 /// Lifecycle of one analysis (stored as these snake_case strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +63,7 @@ impl AnalysisProgress {
     pub fn label(&self) -> &'static str {
         match (self.status, self.stage) {
             (AnalysisStatus::Queued, _) => "Waiting for a free analyser",
-            (AnalysisStatus::Running, Some(stage)) => stage.label(),
+            (AnalysisStatus::Running, Some(stage)) => stage_label(stage),
             (AnalysisStatus::Running, None) => "Starting",
             (AnalysisStatus::Done, _) => "Done",
             (AnalysisStatus::Failed, _) => "Could not analyse this video",

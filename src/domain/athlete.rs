@@ -3,10 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::analysis::parse_body_mass;
-use crate::{
-    analysis::JumpType,
-    error::{AppError, Field},
-};
+use crate::error::{AppError, Field};
+use airtime_kinematics::JumpType;
 
 pub const MAX_NAME_CHARS: usize = 80;
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::analysis::AnalysisStatus;
-use crate::analysis::JumpType;
+use airtime_kinematics::JumpType;
 
 pub const HISTORY_PAGE_SIZE: u32 = 20;
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use airtime::analysis::AnalyzeOptions;
+use airtime_engine::{load_pose_graphs, pose::PoseGraphs, AnalyzeOptions};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -68,5 +68,11 @@ pub fn pose_model() -> PathBuf {
 }
 
 pub fn options() -> AnalyzeOptions {
-    AnalyzeOptions::new(pose_model())
+    AnalyzeOptions::default()
+}
+
+/// The loaded networks, as the server's engine child holds them (compile with
+/// `PoseModel::compile`).
+pub fn graphs() -> PoseGraphs {
+    load_pose_graphs(&pose_model()).expect("the pose model loads")
 }

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::analysis::{kinematics::Metrics, labels::metric_rows};
+use airtime_kinematics::Metrics;
+
+use crate::labels::metric_rows;
 
 #[component]
 pub fn MetricCards(metrics: Metrics) -> impl IntoView {

@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::analysis::{
-    kinematics::{Event, TrajectoryPoint},
-    labels::event_label,
-};
+use airtime_kinematics::{Event, TrajectoryPoint};
+
+use crate::labels::event_label;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 260.0;

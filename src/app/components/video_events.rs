@@ -3,7 +3,9 @@
 
 use leptos::{html, prelude::*};
 
-use crate::analysis::{kinematics::Event, labels::event_label};
+use airtime_kinematics::Event;
+
+use crate::labels::event_label;
 
 #[component]
 pub fn VideoEvents(

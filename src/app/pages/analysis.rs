@@ -6,8 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use std::time::Duration;
 
+use airtime_kinematics::Analysis;
+
 use crate::{
-    analysis::{labels::event_label, Analysis},
     api::{
         analyses::{
             cancel_analysis, load_analysis, poll_analysis, AssignAthlete, CreateClaimLink,
@@ -21,6 +22,7 @@ use crate::{
     },
     domain::analysis::{time_left_phrase, AnalysisProgress, AnalysisStatus, AnalysisView},
     error::AppError,
+    labels::{event_label, jump_title},
 };
 
 const POLL_EVERY: Duration = Duration::from_millis(700);
@@ -68,7 +70,7 @@ fn AnalysisNotFound() -> impl IntoView {
 
 #[component]
 fn AnalysisBody(analysis: AnalysisView, refresh: Callback<()>) -> impl IntoView {
-    let title = analysis.jump_type.title();
+    let title = jump_title(analysis.jump_type);
     let expiry = analysis.expires_in_s.map(|left| {
         let id = analysis.id.clone();
         view! {

@@ -6,12 +6,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    analysis::JumpType,
     api::athletes::load_athlete,
     app::components::trend_chart::TrendChart,
     domain::{athlete::AthleteProfile, history::format_utc},
     error::AppError,
+    labels::jump_title,
 };
+use airtime_kinematics::JumpType;
 
 #[component]
 pub fn AthletePage() -> impl IntoView {
@@ -111,7 +112,7 @@ fn Profile(profile: AthleteProfile) -> impl IntoView {
                     {profile.points.iter().rev().map(|p| view! {
                         <li>
                             <a href=format!("/analyses/{}", p.analysis_id) class="text-sky-700 hover:underline">
-                                {format!("{} · {}", format_utc(p.created_at), p.jump_type.title())}
+                                {format!("{} · {}", format_utc(p.created_at), jump_title(p.jump_type))}
                             </a>
                             {p.jump_height_cm.map(|h| format!(" · {h:.1} cm"))}
                             {p.rsi.map(|r| format!(" · RSI {r:.2}"))}

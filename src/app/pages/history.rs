@@ -7,14 +7,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use std::collections::HashMap;
 
 use crate::{
-    analysis::JumpType,
     api::{
         analyses::{load_history, DeleteAnalysis},
         athletes::list_athletes,
     },
     domain::history::{format_utc, HistoryRow},
     error::AppError,
+    labels::jump_title,
 };
+use airtime_kinematics::JumpType;
 
 #[component]
 pub fn HistoryPage() -> impl IntoView {
@@ -76,7 +77,7 @@ pub fn HistoryPage() -> impl IntoView {
             <nav aria-label="Filter by jump type" class="flex flex-wrap gap-2 text-sm">
                 {[("", "All jumps")]
                     .into_iter()
-                    .chain(JumpType::ALL.iter().map(|j| (j.code(), j.title())))
+                    .chain(JumpType::ALL.iter().map(|j| (j.code(), jump_title(*j))))
                     .map(|(code, label)| {
                         let href = if code.is_empty() { "/history".to_string() } else { format!("/history?jump={code}") };
                         view! {
@@ -203,7 +204,7 @@ fn HistoryTable(
                                 <tr data-analysis=row.id.clone() class="border-t border-slate-100">
                                     <td class="px-3 py-2 whitespace-nowrap">{format_utc(row.created_at)}</td>
                                     <td class="px-3 py-2">{athlete}</td>
-                                    <td class="px-3 py-2">{row.jump_type.title()} {status.map(|s| view! { <span class="ml-1 text-xs text-slate-500">{format!("({s})")}</span> })}</td>
+                                    <td class="px-3 py-2">{jump_title(row.jump_type)} {status.map(|s| view! { <span class="ml-1 text-xs text-slate-500">{format!("({s})")}</span> })}</td>
                                     <td data-column="jump_height_cm" class="px-3 py-2 text-right font-semibold">{number(row.jump_height_cm, 1)}</td>
                                     <td class="px-3 py-2 text-right">{number(row.flight_time_ms, 0)}</td>
                                     <td class="px-3 py-2 text-right">{number(row.contact_time_ms, 0)}</td>

@@ -1,10 +1,9 @@
 //! One analysis as CSV: the metrics in the units the page shows, the events, and the confidence,
 //! one row each, with the unit in its own column.
 
-use crate::analysis::{
-    labels::{event_label, metric_rows},
-    Analysis,
-};
+use airtime_kinematics::Analysis;
+
+use crate::labels::{event_label, metric_rows};
 
 pub fn analysis_csv(analysis: &Analysis) -> String {
     let result = &analysis.result;

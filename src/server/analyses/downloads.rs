@@ -16,10 +16,10 @@ use axum::{
 
 use super::{csv::analysis_csv, owner::Viewer, repo::AnalysisRecord, service::Analyses};
 use crate::{
-    analysis::Analysis,
     error::AppError,
     server::{state::AppState, storage::StorageError},
 };
+use airtime_kinematics::Analysis;
 
 /// Owners only, and never kept by shared caches.
 const PRIVATE: &str = "private, max-age=300";

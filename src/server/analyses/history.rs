@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::{csv::csv_cell, owner::Viewer, repo};
 use crate::{
-    analysis::{Analysis, JumpType},
     domain::history::{format_utc, HistoryFilter, HistoryPage, HistoryRow, HISTORY_PAGE_SIZE},
     error::AppError,
     server::{athletes, state::AppState},
 };
+use airtime_kinematics::{Analysis, JumpType};
 
 /// Rows in one CSV export at most (years of testing for one coach).
 const EXPORT_LIMIT: i64 = 10_000;

@@ -5,10 +5,10 @@ use sqlx::{any::AnyRow, Row};
 
 use super::owner::{Owner, Viewer};
 use crate::{
-    analysis::{JumpType, Stage},
     domain::{analysis::AnalysisStatus, history::HistoryFilter},
     server::db::{Backend, Database},
 };
+use airtime_kinematics::{JumpType, Stage};
 
 #[derive(Debug, Clone)]
 pub struct AnalysisRecord {

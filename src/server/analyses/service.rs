@@ -8,7 +8,6 @@ use super::{
     repo::{self, AnalysisRecord},
 };
 use crate::{
-    analysis::Analysis,
     domain::{
         analysis::{AnalysisProgress, AnalysisStatus, AnalysisView},
         history::{ClaimOutcome, HistoryFilter, HistoryPage},
@@ -22,6 +21,7 @@ use crate::{
         time::unix_now,
     },
 };
+use airtime_kinematics::Analysis;
 
 pub struct Analyses {
     state: AppState,

@@ -21,11 +21,10 @@ use super::{
     owner::{Owner, Viewer},
     repo::{self, NewAnalysis},
 };
+use airtime_engine::video::{self, VideoError, VideoInfo};
+use airtime_kinematics::JumpType;
+
 use crate::{
-    analysis::{
-        video::{self, VideoError, VideoInfo},
-        JumpType,
-    },
     domain::{
         analysis::{parse_body_mass, UploadAccepted},
         athlete::Athlete,
@@ -317,7 +316,7 @@ async fn check_storage(
 ) -> Result<(), AppError> {
     let incoming = declared.unwrap_or(state.settings.max_upload_bytes());
     let floor = state.settings.min_free_disk_mb.saturating_mul(1_000_000);
-    match free_disk_bytes(&state.settings.data_dir) {
+    match airtime_engine::host::free_disk_bytes(&state.settings.data_dir) {
         Ok(free) if free < floor.saturating_add(incoming) => {
             tracing::warn!(free, floor, incoming, "upload refused: disk almost full");
             return Err(AppError::StorageFull {
@@ -334,20 +333,6 @@ async fn check_storage(
         return Err(over_quota(state, owner));
     }
     Ok(())
-}
-
-/// Bytes available to this (unprivileged) process on the disk holding `dir`.
-fn free_disk_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())?;
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `path` is NUL-terminated and outlives the call; statvfs fills `stat` on success.
-    if unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: initialised by the successful call above.
-    let stat = unsafe { stat.assume_init() };
-    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 fn upload_throttle<'a>(

@@ -3,7 +3,6 @@
 
 use super::repo;
 use crate::{
-    analysis::Analysis,
     domain::{
         analysis::AnalysisStatus,
         athlete::{Athlete, AthleteProfile, NewAthlete, TrendPoint},
@@ -12,6 +11,7 @@ use crate::{
     error::AppError,
     server::{analyses::repo as analyses, analyses::Viewer, state::AppState, time::unix_now},
 };
+use airtime_kinematics::Analysis;
 
 /// Jumps shown in one athlete's trend at most.
 const TREND_LIMIT: i64 = 500;

@@ -9,16 +9,19 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::protocol::{Failure, Message, Request, VERSION};
-use crate::analysis::{
-    analyze_traced, keyframes, load_pose_model, video::VideoLimits, AnalysisError, AnalyzeOptions,
-    Options, Progress,
+use airtime_engine::{
+    analyze_traced, keyframes, load_pose_graphs,
+    pose::{PoseError, PoseModel},
+    video::VideoLimits,
+    AnalysisError, AnalyzeOptions, ModelSource,
 };
+use airtime_kinematics::{Options, Progress};
 
 /// A request is a few paths and numbers.
 const MAX_REQUEST_BYTES: u64 = 64 * 1024;
 
 pub fn run(args: &[String]) -> ExitCode {
-    let model = match args {
+    let model_path = match args {
         [flag, path] if flag == "--model" => PathBuf::from(path),
         _ => {
             eprintln!("airtime engine: usage: airtime engine --model PATH (run by the server)");
@@ -27,16 +30,16 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let mut out = std::io::stdout().lock();
     let loading = Instant::now();
-    if let Err(e) = load_pose_model(&model) {
-        let failure = failure_of(&AnalysisError::Pose(e));
-        return finish(
-            &mut out,
-            Message::Failed {
-                v: VERSION,
-                failure,
-            },
-        );
-    }
+    // This process' model: loaded and compiled once, before the request, so a spare child
+    // waits ready.
+    let graphs = match load_pose_graphs(&model_path) {
+        Ok(graphs) => graphs,
+        Err(e) => return model_failed(&mut out, e),
+    };
+    let model = match PoseModel::compile(&graphs) {
+        Ok(model) => model,
+        Err(e) => return model_failed(&mut out, e),
+    };
     let ready = Message::Ready {
         v: VERSION,
         model_load_ms: loading.elapsed().as_millis() as u64,
@@ -83,7 +86,11 @@ fn read_request() -> Result<Request, String> {
     Ok(request)
 }
 
-fn analyse(request: &Request, model: &Path, progress: &mut dyn FnMut(Progress)) -> Message {
+fn analyse(
+    request: &Request,
+    model: &PoseModel<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Message {
     let options = AnalyzeOptions {
         athlete: Options {
             body_mass_kg: request.body_mass_kg,
@@ -94,7 +101,7 @@ fn analyse(request: &Request, model: &Path, progress: &mut dyn FnMut(Progress)) 
             tool_memory_bytes: request.tool_memory_bytes,
             ..VideoLimits::default()
         },
-        ..AnalyzeOptions::new(model)
+        ..AnalyzeOptions::default()
     };
     let mut last: Option<Progress> = None;
     let mut report = |p: Progress| {
@@ -104,7 +111,13 @@ fn analyse(request: &Request, model: &Path, progress: &mut dyn FnMut(Progress)) 
             progress(p);
         }
     };
-    let traced = match analyze_traced(&request.video, request.jump, &options, &mut report) {
+    let traced = match analyze_traced(
+        &request.video,
+        request.jump,
+        ModelSource::Compiled(model),
+        &options,
+        &mut report,
+    ) {
         Ok(traced) => traced,
         Err(e) => {
             return Message::Failed {
@@ -134,6 +147,17 @@ fn analyse(request: &Request, model: &Path, progress: &mut dyn FnMut(Progress)) 
         analysis: Box::new(traced.analysis),
         frames,
     }
+}
+
+fn model_failed(out: &mut impl Write, e: PoseError) -> ExitCode {
+    let failure = failure_of(&AnalysisError::Pose(e));
+    finish(
+        out,
+        Message::Failed {
+            v: VERSION,
+            failure,
+        },
+    )
 }
 
 fn failure_of(e: &AnalysisError) -> Failure {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::analysis::{Analysis, JumpType, Progress};
+use airtime_kinematics::{Analysis, JumpType, Progress};
 
 pub const VERSION: u32 = 1;
 

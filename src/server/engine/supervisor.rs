@@ -17,8 +17,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::protocol::{Failure, Message, Request, MAX_LINE_BYTES, VERSION};
-use crate::analysis::confine::{confine, ChildLimits};
-use crate::analysis::{Analysis, Progress};
+use airtime_engine::confine::{self, confine, ChildLimits};
+use airtime_kinematics::{Analysis, Progress};
 
 /// Analyses run niced: a page, a progress poll or an upload's probe waits on nobody's
 /// analysis, and the analyses still get every cycle the requests leave (measured in
@@ -120,15 +120,11 @@ pub enum EngineOutcome {
 /// Kills the child's whole process group (the engine and its ffmpeg) when dropped. Declared
 /// before the `Child` in [`Engine`], so it runs while the leader is not yet reaped and its
 /// group id cannot have been reused.
-struct GroupKill(i32);
+struct GroupKill(u32);
 
 impl GroupKill {
     fn kill(&self) {
-        // SAFETY: kill takes integers only; a negative pid addresses the child's own group,
-        // which `confine` created (new_group) and which no other process can join.
-        unsafe {
-            libc::kill(-self.0, libc::SIGKILL);
-        }
+        confine::kill_group(self.0);
     }
 }
 
@@ -180,7 +176,6 @@ impl Engine {
         })?;
         let pid = child
             .id()
-            .and_then(|id| i32::try_from(id).ok())
             .ok_or_else(|| EngineError::Unavailable("the engine child exited at once".into()))?;
         let group = GroupKill(pid);
         let (Some(stdin), Some(stdout), Some(stderr)) =
@@ -311,22 +306,9 @@ impl Engine {
     }
 
     fn limit_cpu(&self, seconds: u64) -> Result<(), EngineError> {
-        let limit = libc::rlimit {
-            rlim_cur: seconds,
-            rlim_max: seconds.saturating_add(2),
-        };
-        // SAFETY: prlimit on our own child, which has not been reaped (we hold its Child and
-        // its group is alive); `limit` outlives the call and the old value is not asked for.
-        let set =
-            unsafe { libc::prlimit(self.group.0, libc::RLIMIT_CPU, &limit, std::ptr::null_mut()) };
-        if set == 0 {
-            Ok(())
-        } else {
-            Err(EngineError::Unavailable(format!(
-                "limiting the engine's CPU time: {}",
-                std::io::Error::last_os_error()
-            )))
-        }
+        // Our own child, not yet reaped: we hold its Child and its group is alive.
+        confine::limit_cpu(self.group.0, seconds)
+            .map_err(|e| EngineError::Unavailable(format!("limiting the engine's CPU time: {e}")))
     }
 
     /// Kills what is left of the group, reaps the child and returns its status and stderr.
@@ -460,14 +442,14 @@ mod tests {
         let request = Request {
             v: VERSION,
             video: PathBuf::from("/nonexistent.mp4"),
-            jump: crate::analysis::JumpType::Cmj,
+            jump: airtime_kinematics::JumpType::Cmj,
             body_mass_kg: None,
             max_video_seconds: 60.0,
             tool_memory_bytes: 1 << 30,
             frames_dir: std::env::temp_dir(),
         };
         let (tx, _rx) = watch::channel(Progress {
-            stage: crate::analysis::Stage::Checking,
+            stage: airtime_kinematics::Stage::Checking,
             fraction: 0.0,
         });
         Engine::spawn(config)

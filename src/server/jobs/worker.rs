@@ -11,7 +11,6 @@ use tokio::sync::{watch, Mutex, Notify};
 
 use super::queue::{self, ClaimedJob};
 use crate::{
-    analysis::{Analysis, Progress, Stage},
     domain::analysis::AnalysisStatus,
     server::{
         analyses::repo::{self, AnalysisRecord},
@@ -21,6 +20,7 @@ use crate::{
         time::unix_now,
     },
 };
+use airtime_kinematics::{Analysis, Progress, Stage};
 
 /// A job is this worker's for this long after each renewal.
 const LEASE_S: i64 = 60;

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use airtime::analysis::video::{self, VideoLimits};
-use airtime::analysis::{JumpType, Progress, Stage};
 use airtime::server::engine::{protocol, Engine, EngineConfig, EngineError, EngineOutcome};
+use airtime_engine::video::{self, VideoLimits};
+use airtime_kinematics::{JumpType, Progress, Stage};
 
 use crate::clips;
 use crate::common::{clip_from, processes_naming};

@@ -9,17 +9,12 @@ use leptos_router::hooks::use_navigate;
 
 use super::{form::FormAlert, progress_bar::ProgressBar};
 use crate::{
-    analysis::JumpType,
     api::{analyses::load_upload_limits, athletes::list_athletes},
     domain::analysis::UploadLimits,
     error::{AppError, Field},
+    labels::jump_title,
 };
-
-/// Before the limits arrive from the server.
-const DEFAULT_LIMITS: UploadLimits = UploadLimits {
-    max_upload_mb: 300,
-    max_video_seconds: 60.0,
-};
+use airtime_kinematics::JumpType;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Upload {
@@ -35,7 +30,9 @@ enum Upload {
 #[component]
 pub fn AnalyseForm() -> impl IntoView {
     let limits = Resource::new(|| (), |_| load_upload_limits());
-    let limits = move || limits.get().and_then(Result::ok).unwrap_or(DEFAULT_LIMITS);
+    // The server's own limits, read before the page renders; until then the server's checks
+    // stand alone.
+    let limits = move || limits.get().and_then(Result::ok);
     let file_input = NodeRef::<html::Input>::new();
     let chosen = RwSignal::new(None::<(String, f64)>);
     let jump_type = RwSignal::new(JumpType::Cmj);
@@ -88,10 +85,13 @@ pub fn AnalyseForm() -> impl IntoView {
             )));
             return;
         };
-        let max_mb = limits().max_upload_mb;
-        if file.size() > max_mb as f64 * 1e6 {
-            error.set(Some(AppError::UploadTooLarge { max_mb }));
-            return;
+        if let Some(UploadLimits { max_upload_mb, .. }) = limits() {
+            if file.size() > max_upload_mb as f64 * 1e6 {
+                error.set(Some(AppError::UploadTooLarge {
+                    max_mb: max_upload_mb,
+                }));
+                return;
+            }
         }
         error.set(None);
         let mut url = format!(
@@ -183,9 +183,9 @@ pub fn AnalyseForm() -> impl IntoView {
                 >
                     <span class="font-semibold text-sky-800">"Choose a video or drop it here"</span>
                     <span class="text-sm text-slate-600">
-                        {move || {
-                            let l = limits();
-                            format!("MP4, MOV or WebM, up to {} MB and {:.0} seconds", l.max_upload_mb, l.max_video_seconds)
+                        {move || match limits() {
+                            Some(l) => format!("MP4, MOV or WebM, up to {} MB and {:.0} seconds", l.max_upload_mb, l.max_video_seconds),
+                            None => "MP4, MOV or WebM".to_string(),
                         }}
                     </span>
                     <span data-testid="chosen-file" class="text-sm font-medium text-slate-900">
@@ -229,7 +229,7 @@ pub fn AnalyseForm() -> impl IntoView {
                                         prop:checked=move || jump_type.get() == jump
                                         on:change=move |_| jump_type.set(jump)
                                     />
-                                    {jump.title()}
+                                    {jump_title(jump)}
                                 </label>
                             }
                         })
