@@ -1,9 +1,11 @@
 //! The application database: one `AnyPool` so queries whose SQL is the same on SQLite and
 //! PostgreSQL are written once; `backend` tells the few places where it differs.
 
+use futures_util::future::BoxFuture;
 use sqlx::{
     any::{install_default_drivers, AnyPoolOptions},
-    migrate::{Migration, MigrationType, Migrator},
+    error::BoxDynError,
+    migrate::{Migration, MigrationSource, MigrationType, Migrator},
     AnyPool, Executor,
 };
 use std::{borrow::Cow, path::Path, time::Duration};
@@ -84,6 +86,28 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// [`MIGRATIONS`] as a source sqlx's `Migrator` reads through its public API.
+#[derive(Debug)]
+struct Embedded;
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(migrations)))
+    }
+}
+
 impl Database {
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         let backend = Backend::of_url(url).ok_or(DbError::UnsupportedUrl)?;
@@ -111,25 +135,7 @@ impl Database {
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let migrations = MIGRATIONS
-            .iter()
-            .map(|(version, description, sql)| {
-                Migration::new(
-                    *version,
-                    Cow::Borrowed(*description),
-                    MigrationType::Simple,
-                    Cow::Borrowed(*sql),
-                    false,
-                )
-            })
-            .collect::<Vec<_>>();
-        let migrator = Migrator {
-            migrations: Cow::Owned(migrations),
-            ignore_missing: false,
-            locking: true,
-            no_tx: false,
-        };
-        migrator.run(&self.pool).await?;
+        Migrator::new(Embedded).await?.run(&self.pool).await?;
         Ok(())
     }
 

@@ -40,9 +40,16 @@ pub fn videos_or_skip(test: &str) -> Option<PathBuf> {
             std::env::var("CI").as_deref() != Ok("true"),
             "{test}: {why}; CI=true requires it"
         );
-        eprintln!("skipping {test}: {why}");
+        say_skipped(&format!("{test}: {why}"));
     }
     dir
+}
+
+/// Says a test is skipped where `cargo test` shows it: the harness captures `eprintln!` (and
+/// shows it only for failures), not writes to the stderr handle.
+pub fn say_skipped(what: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
 }
 
 /// The labelled clips, or `None` as [`videos_or_skip`].

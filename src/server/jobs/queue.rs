@@ -77,11 +77,29 @@ pub async fn renew(
         > 0)
 }
 
-/// Ends the job (`done`, `failed` or `cancelled`).
+/// How a job ended, stored as its `state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobEnd {
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobEnd::Done => "done",
+            JobEnd::Failed => "failed",
+            JobEnd::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Ends the job.
 pub async fn finish(
     db: &Database,
     job: &ClaimedJob,
-    state: &str,
+    state: JobEnd,
     error: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -89,7 +107,7 @@ pub async fn finish(
         "UPDATE jobs SET state = $1, last_error = $2, locked_by = NULL, locked_until = NULL, \
          updated_at = $3 WHERE id = $4 AND state IN ('queued', 'running')",
     )
-    .bind(state.to_string())
+    .bind(state.as_str())
     .bind(error.map(str::to_string))
     .bind(now)
     .bind(job.id.clone())

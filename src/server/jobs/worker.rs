@@ -9,7 +9,7 @@ use std::{
 };
 use tokio::sync::{watch, Mutex, Notify};
 
-use super::queue::{self, ClaimedJob};
+use super::queue::{self, ClaimedJob, JobEnd};
 use crate::{
     domain::analysis::AnalysisStatus,
     server::{
@@ -128,7 +128,7 @@ impl Worker {
         let db = &self.state.db;
         let record = match repo::find(db, &job.analysis_id).await {
             Ok(Some(record)) => record,
-            Ok(None) => return self.finish_job(&job, "cancelled", None).await,
+            Ok(None) => return self.finish_job(&job, JobEnd::Cancelled, None).await,
             Err(e) => {
                 tracing::error!(error = %e, "could not load the analysis of a job");
                 return;
@@ -137,9 +137,9 @@ impl Worker {
         if !record.status.is_active() {
             // Finished (or cancelled) before a crash kept the job open.
             let state = match record.status {
-                AnalysisStatus::Done => "done",
-                AnalysisStatus::Cancelled => "cancelled",
-                _ => "failed",
+                AnalysisStatus::Done => JobEnd::Done,
+                AnalysisStatus::Cancelled => JobEnd::Cancelled,
+                _ => JobEnd::Failed,
             };
             return self.finish_job(&job, state, None).await;
         }
@@ -156,7 +156,7 @@ impl Worker {
         }
         match repo::mark_running(db, &record.id, unix_now()).await {
             Ok(true) => {}
-            Ok(false) => return self.finish_job(&job, "cancelled", None).await,
+            Ok(false) => return self.finish_job(&job, JobEnd::Cancelled, None).await,
             Err(e) => {
                 tracing::error!(error = %e, "could not mark an analysis running");
                 return;
@@ -188,7 +188,7 @@ impl Worker {
             }
             Ok(Outcome::Cancelled) => {
                 tracing::info!(event = "analysis_cancelled", analysis_id = %record.id, "analysis cancelled");
-                self.finish_job(&job, "cancelled", None).await;
+                self.finish_job(&job, JobEnd::Cancelled, None).await;
             }
             Ok(Outcome::Failed(failure)) if failure.user_input => {
                 tracing::info!(
@@ -365,14 +365,14 @@ impl Worker {
                     confidence = analysis.result.confidence,
                     "analysis finished"
                 );
-                self.finish_job(job, "done", None).await;
+                self.finish_job(job, JobEnd::Done, None).await;
             }
             Ok(false) => {
                 // Cancelled or deleted while the engine ran: its key frames must not linger.
                 let _ = storage
                     .delete_prefix(&format!("{}/frames", record.storage_prefix))
                     .await;
-                self.finish_job(job, "cancelled", None).await;
+                self.finish_job(job, JobEnd::Cancelled, None).await;
             }
             Err(e) => self.retry_or_fail(job, record, &e.to_string()).await,
         }
@@ -416,10 +416,10 @@ impl Worker {
         {
             tracing::error!(error = %e, "could not record a failed analysis");
         }
-        self.finish_job(job, "failed", Some(code)).await;
+        self.finish_job(job, JobEnd::Failed, Some(code)).await;
     }
 
-    async fn finish_job(&self, job: &ClaimedJob, state: &str, error: Option<&str>) {
+    async fn finish_job(&self, job: &ClaimedJob, state: JobEnd, error: Option<&str>) {
         if let Err(e) = queue::finish(&self.state.db, job, state, error, unix_now()).await {
             tracing::error!(error = %e, "could not finish a job");
         }

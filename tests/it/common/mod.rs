@@ -82,7 +82,7 @@ pub fn postgres_available() -> bool {
             std::env::var("CI").as_deref() != Ok("true"),
             "PostgreSQL on 127.0.0.1:5432 is required when CI=true"
         );
-        eprintln!("skipping the PostgreSQL run: nothing answers on 127.0.0.1:5432");
+        crate::clips::say_skipped("the PostgreSQL run: nothing answers on 127.0.0.1:5432");
     }
     up
 }
