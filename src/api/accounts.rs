@@ -10,8 +10,8 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
     use crate::server::accounts::Accounts;
     let user = Accounts::from_request().await?.current_user().await?;
     Ok(user.map(|u| SignedInUser {
-        id: u.id,
-        email: u.email,
+        id: u.id.to_string(),
+        email: u.email.to_string(),
     }))
 }
 

@@ -4,9 +4,35 @@ use crate::error::{AppError, Field};
 const MAX_EMAIL_LEN: usize = 254;
 const MAX_LOCAL_LEN: usize = 64;
 
-/// Trims and lower-cases an email and checks it looks deliverable, so one person cannot hold
-/// two accounts that differ only in case or stray spaces.
-pub fn normalize_email(raw: &str) -> Result<String, AppError> {
+/// An address as accounts are keyed by: trimmed, lower-cased and checked to look deliverable,
+/// so one person cannot hold two accounts that differ only in case or stray spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// What a person typed, or the message saying what is wrong with it.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        normalize_email(raw).map(Self)
+    }
+
+    /// As stored, where only parsed addresses are written.
+    pub fn from_stored(address: String) -> Self {
+        Self(address)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Trims and lower-cases an email and checks it looks deliverable.
+fn normalize_email(raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
         return Err(AppError::invalid(Field::Email, "Enter your email address."));

@@ -4,5 +4,6 @@ pub mod analysis;
 pub mod athlete;
 pub mod email;
 pub mod history;
+pub mod ids;
 pub mod password;
 pub mod user;

@@ -2,6 +2,7 @@
 //! Never a password, hash, cookie or token. Each entry is also logged as a domain event.
 
 use super::{client::ClientInfo, db::Database, time::unix_now};
+use crate::domain::ids::{AnalysisId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditEvent {
@@ -65,7 +66,7 @@ impl AuditEvent {
 pub async fn record(
     db: &Database,
     event: AuditEvent,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     client: &ClientInfo,
 ) -> Result<(), sqlx::Error> {
     insert(db, event, user_id, None, client).await
@@ -75,8 +76,8 @@ pub async fn record(
 pub async fn record_analysis(
     db: &Database,
     event: AuditEvent,
-    user_id: Option<&str>,
-    analysis_id: &str,
+    user_id: Option<&UserId>,
+    analysis_id: &AnalysisId,
     client: &ClientInfo,
 ) -> Result<(), sqlx::Error> {
     insert(db, event, user_id, Some(analysis_id), client).await
@@ -85,15 +86,15 @@ pub async fn record_analysis(
 async fn insert(
     db: &Database,
     event: AuditEvent,
-    user_id: Option<&str>,
-    analysis_id: Option<&str>,
+    user_id: Option<&UserId>,
+    analysis_id: Option<&AnalysisId>,
     client: &ClientInfo,
 ) -> Result<(), sqlx::Error> {
     let ip = client.ip.to_string();
     tracing::info!(
         event = event.log_name(),
-        user_id = user_id.unwrap_or_default(),
-        analysis_id = analysis_id.unwrap_or_default(),
+        user_id = user_id.map(UserId::as_str).unwrap_or_default(),
+        analysis_id = analysis_id.map(AnalysisId::as_str).unwrap_or_default(),
         ip = %ip,
         "audit"
     );
@@ -104,10 +105,10 @@ async fn insert(
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(unix_now())
     .bind(event.as_str())
-    .bind(user_id.map(str::to_string))
+    .bind(user_id.map(UserId::to_string))
     .bind(ip)
     .bind(client.user_agent.clone())
-    .bind(analysis_id.map(str::to_string))
+    .bind(analysis_id.map(AnalysisId::to_string))
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -2,12 +2,15 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use crate::server::{db::Database, time::unix_now};
+use crate::{
+    domain::{email::EmailAddress, ids::UserId},
+    server::{db::Database, time::unix_now},
+};
 
 #[derive(Debug, Clone)]
 pub struct UserRecord {
-    pub id: String,
-    pub email: String,
+    pub id: UserId,
+    pub email: EmailAddress,
     pub password_hash: String,
     pub session_epoch: i64,
 }
@@ -15,8 +18,8 @@ pub struct UserRecord {
 impl UserRecord {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
+            id: row.try_get::<String, _>("id")?.into(),
+            email: EmailAddress::from_stored(row.try_get("email")?),
             password_hash: row.try_get("password_hash")?,
             session_epoch: row.try_get("session_epoch")?,
         })
@@ -28,12 +31,15 @@ pub enum InsertOutcome {
     EmailTaken,
 }
 
-pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-    find_one(db, "email", email).await
+pub async fn find_by_email(
+    db: &Database,
+    email: &EmailAddress,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    find_one(db, "email", email.as_str()).await
 }
 
-pub async fn find_by_id(db: &Database, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-    find_one(db, "id", id).await
+pub async fn find_by_id(db: &Database, id: &UserId) -> Result<Option<UserRecord>, sqlx::Error> {
+    find_one(db, "id", id.as_str()).await
 }
 
 /// `column` is always one of our literals, never user input.
@@ -55,8 +61,8 @@ async fn find_one(
 
 pub async fn insert(
     db: &Database,
-    id: &str,
-    email: &str,
+    id: &UserId,
+    email: &EmailAddress,
     password_hash: &str,
 ) -> Result<InsertOutcome, sqlx::Error> {
     let now = unix_now();
@@ -83,7 +89,7 @@ pub async fn insert(
 /// inside a caller's transaction (a password reset).
 pub async fn update_password<'c>(
     db: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    id: &str,
+    id: &UserId,
     password_hash: &str,
 ) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
@@ -98,7 +104,7 @@ pub async fn update_password<'c>(
     row.try_get("session_epoch")
 }
 
-pub async fn delete(db: &Database, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(db: &Database, id: &UserId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id.to_string())
         .execute(&db.pool)

@@ -1,5 +1,6 @@
 //! SQL for `password_resets`: the links a "forgot password" email carries, stored hashed.
 
+use crate::domain::ids::UserId;
 use sqlx::Row;
 
 use super::repo;
@@ -10,7 +11,7 @@ use crate::server::{db::Database, link_token::hash_token};
 pub async fn insert(
     db: &Database,
     token: &str,
-    user_id: &str,
+    user_id: &UserId,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
@@ -40,7 +41,7 @@ pub async fn find_usable(
     db: &Database,
     token: &str,
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<UserId>, sqlx::Error> {
     sqlx::query(
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL \
          AND expires_at > $2",
@@ -49,7 +50,7 @@ pub async fn find_usable(
     .bind(now)
     .fetch_optional(&db.pool)
     .await?
-    .map(|row| row.try_get("user_id"))
+    .map(|row| row.try_get::<String, _>("user_id").map(UserId::from))
     .transpose()
 }
 
@@ -60,7 +61,7 @@ pub async fn find_usable(
 pub async fn redeem(
     db: &Database,
     token: &str,
-    user_id: &str,
+    user_id: &UserId,
     password_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {

@@ -1,6 +1,7 @@
 //! The account use cases behind the server functions. Each takes the request's state, session
 //! and client, applies the rules in `domain`, and leaves an audit entry.
 
+use crate::domain::ids::{GuestId, UserId};
 use tower_sessions::Session;
 
 use super::{
@@ -11,7 +12,7 @@ use super::{
 };
 use crate::{
     domain::{
-        email::normalize_email,
+        email::EmailAddress,
         password::{too_common, validate_confirmation, validate_new_password, MAX_PASSWORD_BYTES},
         user::{describe_user_agent, SignedInDevice},
     },
@@ -66,7 +67,7 @@ impl Accounts {
     /// password changed since this session signed in. Never writes the session: it also runs
     /// while a page streams, when a write could not reach the browser.
     pub async fn current_user(&self) -> Result<Option<UserRecord>, AppError> {
-        let Some(id) = self.session.get::<String>(SESSION_USER_ID).await? else {
+        let Some(id) = self.session.get::<UserId>(SESSION_USER_ID).await? else {
             return Ok(None);
         };
         let epoch = self.session.get::<i64>(SESSION_EPOCH).await?;
@@ -155,8 +156,8 @@ impl Accounts {
         password: &str,
         confirm_password: &str,
     ) -> Result<usize, AppError> {
-        let email = normalize_email(email)?;
-        validate_new_password(password, &email, Field::Password)?;
+        let email = EmailAddress::parse(email)?;
+        validate_new_password(password, email.as_str(), Field::Password)?;
         self.refuse_breached(password, Field::Password).await?;
         validate_confirmation(password, confirm_password)?;
         let ip = self.client.limit_key();
@@ -172,7 +173,7 @@ impl Accounts {
         if repo::find_by_email(&self.state.db, &email).await?.is_some() {
             return Err(AppError::EmailTaken);
         }
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = UserId::random();
         match repo::insert(&self.state.db, &id, &email, &hash).await? {
             InsertOutcome::EmailTaken => return Err(AppError::EmailTaken),
             InsertOutcome::Created => {}
@@ -185,7 +186,7 @@ impl Accounts {
 
     /// Returns how many guest analyses this browser had that are now the account's.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<usize, AppError> {
-        let email = normalize_email(email)?;
+        let email = EmailAddress::parse(email)?;
         if password.is_empty() {
             return Err(AppError::invalid(Field::Password, "Enter your password."));
         }
@@ -200,10 +201,10 @@ impl Accounts {
             .client
             .device_token
             .as_deref()
-            .and_then(|token| self.state.device_key.verify(&email, token));
+            .and_then(|token| self.state.device_key.verify(email.as_str(), token));
         let account_key = match &device {
             Some(nonce) => format!("device:{nonce}"),
-            None => email.clone(),
+            None => email.to_string(),
         };
         let account_key = account_key.as_str();
         let ip_key = self.client.limit_key();
@@ -232,7 +233,7 @@ impl Accounts {
         let user = match user {
             Some(user) if verified => user,
             unverified => {
-                let user_id = unverified.as_ref().map(|u| u.id.as_str());
+                let user_id = unverified.as_ref().map(|u| &u.id);
                 self.audit(AuditEvent::SignInFailed, user_id).await?;
                 if account_last || ip_last {
                     self.audit(AuditEvent::Lockout, user_id).await?;
@@ -249,14 +250,14 @@ impl Accounts {
     }
 
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        let user_id = self.session.get::<String>(SESSION_USER_ID).await?;
+        let user_id = self.session.get::<UserId>(SESSION_USER_ID).await?;
         let sign_in = self.session.get::<String>(SESSION_SIGN_IN).await?;
         if let (Some(user_id), Some(sign_in)) = (&user_id, &sign_in) {
             signed_in::delete(&self.state.db, user_id, sign_in).await?;
         }
         self.session.flush().await?;
         if user_id.is_some() {
-            self.audit(AuditEvent::SignOut, user_id.as_deref()).await?;
+            self.audit(AuditEvent::SignOut, user_id.as_ref()).await?;
         }
         Ok(())
     }
@@ -274,7 +275,7 @@ impl Accounts {
                 "Enter your current password.",
             ));
         }
-        validate_new_password(new_password, &user.email, Field::NewPassword)?;
+        validate_new_password(new_password, user.email.as_str(), Field::NewPassword)?;
         self.refuse_breached(new_password, Field::NewPassword)
             .await?;
         validate_confirmation(new_password, confirm_password)?;
@@ -312,7 +313,7 @@ impl Accounts {
         let Some(mailer) = self.state.mailer.clone() else {
             return Err(AppError::ResetUnavailable);
         };
-        let email = normalize_email(email)?;
+        let email = EmailAddress::parse(email)?;
         let throttles = &self.state.throttles;
         let rate_limited = |retry_after_s| AppError::RateLimited { retry_after_s };
         throttles
@@ -321,7 +322,7 @@ impl Accounts {
             .map_err(rate_limited)?;
         throttles
             .reset_requests_per_email
-            .acquire(&email)
+            .acquire(email.as_str())
             .map_err(rate_limited)?;
         let permit = self
             .mail_slot()
@@ -353,22 +354,19 @@ impl Accounts {
             .await?
             .ok_or_else(invalid)?;
         let user = repo::find_by_id(db, &user_id).await?.ok_or_else(invalid)?;
-        validate_new_password(new_password, &user.email, Field::Password)?;
+        validate_new_password(new_password, user.email.as_str(), Field::Password)?;
         self.refuse_breached(new_password, Field::Password).await?;
         validate_confirmation(new_password, confirm_password)?;
         let hash = self.state.hasher.hash(new_password).await?;
         if !reset_links::redeem(db, token, &user.id, &hash, unix_now()).await? {
             return Err(invalid());
         }
-        self.state.throttles.signin_per_account.reset(&user.email);
+        self.state
+            .throttles
+            .signin_per_account
+            .reset(user.email.as_str());
         // This browser may be signed in to the account too: it starts over like the others.
-        if self
-            .session
-            .get::<String>(SESSION_USER_ID)
-            .await?
-            .as_deref()
-            == Some(user.id.as_str())
-        {
+        if self.session.get::<UserId>(SESSION_USER_ID).await?.as_ref() == Some(&user.id) {
             self.session.flush().await?;
         }
         self.audit(AuditEvent::PasswordReset, Some(&user.id))
@@ -388,7 +386,7 @@ impl Accounts {
 
     /// A notice sent after the response, when a relay is set up and a slot is free; a notice
     /// that cannot go is logged, never the change's failure.
-    fn mail_later(&self, to: String, email: Email) {
+    fn mail_later(&self, to: EmailAddress, email: Email) {
         let Some(mailer) = self.state.mailer.clone() else {
             return;
         };
@@ -398,7 +396,7 @@ impl Accounts {
         };
         tokio::spawn(async move {
             let _permit = permit;
-            if let Err(e) = mailer.send(&to, email.subject, email.body).await {
+            if let Err(e) = mailer.send(to.as_str(), email.subject, email.body).await {
                 tracing::error!(error = %e, "could not send a password-changed notice");
             }
         });
@@ -426,8 +424,8 @@ impl Accounts {
     }
 
     /// Gives this browser a device cookie for the account it just proved it knows.
-    fn remember_device(&self, email: &str) {
-        let token = self.state.device_key.issue(email);
+    fn remember_device(&self, email: &EmailAddress) {
+        let token = self.state.device_key.issue(email.as_str());
         if let Some(cookie) = device::set_cookie(&token, self.state.settings.cookie_secure) {
             context::append_response_header(axum::http::header::SET_COOKIE, cookie);
         }
@@ -462,7 +460,7 @@ impl Accounts {
         }
         let throttle = &self.state.throttles.signin_per_account;
         let last = throttle
-            .acquire(&user.email)
+            .acquire(user.email.as_str())
             .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
         let verified = self
             .state
@@ -470,7 +468,7 @@ impl Accounts {
             .verify(password, Some(&user.password_hash))
             .await;
         if verified.as_ref().is_ok_and(|ok| *ok) {
-            throttle.reset(&user.email);
+            throttle.reset(user.email.as_str());
             return Ok(());
         }
         verified?;
@@ -482,7 +480,7 @@ impl Accounts {
 
     /// A new session id at every sign-in defeats session fixation; the data (later: a guest's
     /// analyses to claim) is kept.
-    async fn start_session(&self, user_id: &str, epoch: i64) -> Result<(), AppError> {
+    async fn start_session(&self, user_id: &UserId, epoch: i64) -> Result<(), AppError> {
         self.session.cycle_id().await?;
         self.session
             .insert(SESSION_USER_ID, user_id.to_string())
@@ -500,15 +498,15 @@ impl Accounts {
         )
         .await?;
         self.session.insert(SESSION_SIGN_IN, sign_in).await?;
-        tracing::Span::current().record("user_id", user_id);
+        tracing::Span::current().record("user_id", user_id.as_str());
         Ok(())
     }
 
     /// What this browser did as a guest becomes the account's: its analyses, and the analysis of
     /// a claim link opened before signing in.
-    async fn claim_guest_work(&self, user_id: &str) -> Result<usize, AppError> {
+    async fn claim_guest_work(&self, user_id: &UserId) -> Result<usize, AppError> {
         let mut claimed = 0;
-        if let Some(guest_id) = self.session.remove::<String>(SESSION_GUEST_ID).await? {
+        if let Some(guest_id) = self.session.remove::<GuestId>(SESSION_GUEST_ID).await? {
             claimed +=
                 claim::claim_guest_analyses(&self.state, &guest_id, user_id, &self.client).await?;
         }
@@ -524,7 +522,7 @@ impl Accounts {
         Ok(claimed)
     }
 
-    async fn audit(&self, event: AuditEvent, user_id: Option<&str>) -> Result<(), AppError> {
+    async fn audit(&self, event: AuditEvent, user_id: Option<&UserId>) -> Result<(), AppError> {
         audit::record(&self.state.db, event, user_id, &self.client).await?;
         Ok(())
     }
@@ -536,7 +534,7 @@ async fn mail_reset_link(
     state: &AppState,
     mailer: &Mailer,
     client: &ClientInfo,
-    email: &str,
+    email: &EmailAddress,
 ) -> Result<(), String> {
     let Some(user) = repo::find_by_email(&state.db, email)
         .await
@@ -558,7 +556,7 @@ async fn mail_reset_link(
     let link = format!("{}/reset-password/{token}", state.settings.public_url());
     let email = emails::reset_link(&link);
     mailer
-        .send(&user.email, email.subject, email.body)
+        .send(user.email.as_str(), email.subject, email.body)
         .await
         .map_err(|e| e.to_string())?;
     audit::record(

@@ -1,5 +1,6 @@
 //! SQL for `account_sessions`: one row per browser signed in to an account.
 
+use crate::domain::ids::UserId;
 use sqlx::{any::AnyRow, Row};
 
 use crate::server::db::Database;
@@ -30,7 +31,7 @@ const COLUMNS: &str = "id, created_at, last_seen_at, ip, user_agent";
 pub async fn insert(
     db: &Database,
     id: &str,
-    user_id: &str,
+    user_id: &UserId,
     now: i64,
     ip: &str,
     // Already bounded by `ClientInfo` (256 characters).
@@ -52,7 +53,7 @@ pub async fn insert(
 
 pub async fn find(
     db: &Database,
-    user_id: &str,
+    user_id: &UserId,
     id: &str,
 ) -> Result<Option<SignedInRow>, sqlx::Error> {
     sqlx::query(&format!(
@@ -67,7 +68,7 @@ pub async fn find(
     .transpose()
 }
 
-pub async fn list(db: &Database, user_id: &str) -> Result<Vec<SignedInRow>, sqlx::Error> {
+pub async fn list(db: &Database, user_id: &UserId) -> Result<Vec<SignedInRow>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM account_sessions WHERE user_id = $1 \
          ORDER BY last_seen_at DESC, id"
@@ -90,7 +91,7 @@ pub async fn touch(db: &Database, id: &str, now: i64) -> Result<(), sqlx::Error>
 }
 
 /// Whether there was such a session of this user to end.
-pub async fn delete(db: &Database, user_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete(db: &Database, user_id: &UserId, id: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM account_sessions WHERE user_id = $1 AND id = $2")
         .bind(user_id.to_string())
         .bind(id.to_string())
@@ -100,7 +101,11 @@ pub async fn delete(db: &Database, user_id: &str, id: &str) -> Result<bool, sqlx
 }
 
 /// Ends every session of the user but `keep`; returns how many.
-pub async fn delete_others(db: &Database, user_id: &str, keep: &str) -> Result<u64, sqlx::Error> {
+pub async fn delete_others(
+    db: &Database,
+    user_id: &UserId,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM account_sessions WHERE user_id = $1 AND id <> $2")
         .bind(user_id.to_string())
         .bind(keep.to_string())

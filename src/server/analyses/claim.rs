@@ -5,6 +5,7 @@
 //! (`moved_from`); the files move after it. A crash in between leaves `moved_from` set, and the
 //! next start finishes the move, so nothing is lost.
 
+use crate::domain::ids::{AnalysisId, GuestId, UserId};
 use sqlx::Row;
 
 use super::owner::Owner;
@@ -20,7 +21,7 @@ use crate::{
 };
 
 pub struct Claimed {
-    pub analysis_id: String,
+    pub analysis_id: AnalysisId,
     pub from_prefix: String,
     pub to_prefix: String,
 }
@@ -28,8 +29,8 @@ pub struct Claimed {
 /// Moves every unexpired analysis of `guest_id` to `user_id`; returns how many.
 pub async fn claim_guest_analyses(
     state: &AppState,
-    guest_id: &str,
-    user_id: &str,
+    guest_id: &GuestId,
+    user_id: &UserId,
     client: &ClientInfo,
 ) -> Result<usize, AppError> {
     let now = unix_now();
@@ -43,9 +44,9 @@ pub async fn claim_guest_analyses(
     .await?;
     let mut claimed = Vec::new();
     for row in rows {
-        let id: String = row.try_get("id")?;
+        let id = AnalysisId::from(row.try_get::<String, _>("id")?);
         let from: String = row.try_get("storage_prefix")?;
-        let to = Owner::User(user_id.to_string()).storage_prefix(&id);
+        let to = Owner::User(user_id.clone()).storage_prefix(&id);
         let moved = sqlx::query(
             "UPDATE analyses SET user_id = $1, guest_id = NULL, expires_at = NULL, \
              storage_prefix = $2, moved_from = $3 WHERE id = $4 AND guest_id = $5",
@@ -53,7 +54,7 @@ pub async fn claim_guest_analyses(
         .bind(user_id.to_string())
         .bind(to.clone())
         .bind(from.clone())
-        .bind(id.clone())
+        .bind(id.to_string())
         .bind(guest_id.to_string())
         .execute(&mut *tx)
         .await?
@@ -76,9 +77,9 @@ pub async fn claim_guest_analyses(
 pub async fn claim_with_token(
     state: &AppState,
     token: &str,
-    user_id: &str,
+    user_id: &UserId,
     client: &ClientInfo,
-) -> Result<String, AppError> {
+) -> Result<AnalysisId, AppError> {
     let invalid = || AppError::InvalidClaimLink;
     if !is_well_formed(token) {
         return Err(invalid());
@@ -96,8 +97,8 @@ pub async fn claim_with_token(
     else {
         return Err(invalid());
     };
-    let id: String = row.try_get("analysis_id")?;
-    let to = Owner::User(user_id.to_string()).storage_prefix(&id);
+    let id = AnalysisId::from(row.try_get::<String, _>("analysis_id")?);
+    let to = Owner::User(user_id.clone()).storage_prefix(&id);
     let Some(row) = sqlx::query(
         "UPDATE analyses SET user_id = $1, guest_id = NULL, expires_at = NULL, \
          storage_prefix = $2, moved_from = storage_prefix \
@@ -105,7 +106,7 @@ pub async fn claim_with_token(
     )
     .bind(user_id.to_string())
     .bind(to.clone())
-    .bind(id.clone())
+    .bind(id.to_string())
     .bind(now)
     .fetch_optional(&mut *tx)
     .await?
@@ -128,7 +129,7 @@ pub async fn claim_with_token(
 /// A new claim link token for a guest's analysis; it expires with the analysis.
 pub async fn create_token(
     state: &AppState,
-    analysis_id: &str,
+    analysis_id: &AnalysisId,
     expires_at: i64,
 ) -> Result<String, AppError> {
     let token = new_token();
@@ -155,7 +156,7 @@ pub async fn finish_interrupted_moves(state: &AppState) -> Result<usize, AppErro
     let mut finished = 0;
     for row in rows {
         let claimed = Claimed {
-            analysis_id: row.try_get("id")?,
+            analysis_id: row.try_get::<String, _>("id")?.into(),
             to_prefix: row.try_get("storage_prefix")?,
             from_prefix: row.try_get("moved_from")?,
         };
@@ -175,7 +176,7 @@ pub async fn finish_interrupted_moves(state: &AppState) -> Result<usize, AppErro
 async fn finish_claims(
     state: &AppState,
     claimed: &[Claimed],
-    user_id: &str,
+    user_id: &UserId,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
     for claim in claimed {
@@ -202,7 +203,7 @@ async fn move_files(state: &AppState, claim: &Claimed) -> Result<(), AppError> {
             AppError::Internal
         })?;
     sqlx::query("UPDATE analyses SET moved_from = NULL WHERE id = $1")
-        .bind(claim.analysis_id.clone())
+        .bind(claim.analysis_id.to_string())
         .execute(&state.db.pool)
         .await?;
     Ok(())

@@ -144,7 +144,7 @@ async fn finished(
 
 /// A download named after the test and the analysis, e.g. `airtime-cmj-3f2a9c1e.csv`.
 fn attachment(record: &AnalysisRecord, ext: &str, mime: &'static str, body: String) -> Response {
-    let short_id: String = record.id.chars().take(8).collect();
+    let short_id: String = record.id.as_str().chars().take(8).collect();
     let disposition = format!(
         "attachment; filename=\"airtime-{}-{short_id}.{ext}\"",
         record.jump_type.code()

@@ -9,7 +9,10 @@ use serde::Deserialize;
 
 use super::{csv::csv_cell, owner::Viewer, repo};
 use crate::{
-    domain::history::{format_utc, HistoryFilter, HistoryPage, HistoryRow, HISTORY_PAGE_SIZE},
+    domain::{
+        history::{format_utc, HistoryFilter, HistoryPage, HistoryRow, HISTORY_PAGE_SIZE},
+        ids::AthleteId,
+    },
     error::AppError,
     server::{athletes, state::AppState},
 };
@@ -24,7 +27,7 @@ pub async fn page(
     filter: &HistoryFilter,
     page: u32,
 ) -> Result<HistoryPage, AppError> {
-    let user_id = viewer.user_id.as_deref().ok_or(AppError::SignInRequired)?;
+    let user_id = viewer.user_id.as_ref().ok_or(AppError::SignInRequired)?;
     let page = page.max(1);
     let size = i64::from(HISTORY_PAGE_SIZE);
     // One extra row says whether there is a next page.
@@ -58,11 +61,11 @@ pub async fn export_csv(
     viewer: Viewer,
     Query(params): Query<ExportParams>,
 ) -> Result<impl IntoResponse, AppError> {
-    let user_id = viewer.user_id.as_deref().ok_or(AppError::SignInRequired)?;
+    let user_id = viewer.user_id.as_ref().ok_or(AppError::SignInRequired)?;
     let jump_type = params.jump_type.as_deref().and_then(JumpType::from_code);
     let athlete = match params.athlete_id.as_deref().filter(|a| !a.is_empty()) {
         Some(id) => Some(
-            athletes::repo::find(&state.db, user_id, id)
+            athletes::repo::find(&state.db, user_id, &AthleteId::from(id.to_string()))
                 .await?
                 .ok_or(AppError::NotFound)?,
         ),
@@ -125,8 +128,8 @@ fn row_of(record: &repo::AnalysisRecord) -> HistoryRow {
         .map(|a| a.result);
     let metrics = result.as_ref().map(|r| &r.metrics);
     HistoryRow {
-        id: record.id.clone(),
-        athlete_id: record.athlete_id.clone(),
+        id: record.id.to_string(),
+        athlete_id: record.athlete_id.as_ref().map(AthleteId::to_string),
         created_at: record.created_at,
         jump_type: record.jump_type,
         status: record.status,

@@ -7,6 +7,7 @@ use axum::{extract::FromRequestParts, http::request::Parts, Extension};
 use tower_sessions::Session;
 
 use crate::{
+    domain::ids::{AnalysisId, GuestId, UserId},
     error::AppError,
     server::{accounts::Accounts, client::ClientInfo, state::AppState},
 };
@@ -17,19 +18,19 @@ pub const SESSION_PENDING_CLAIM: &str = "pending_claim";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
-    User(String),
-    Guest(String),
+    User(UserId),
+    Guest(GuestId),
 }
 
 impl Owner {
-    pub fn user_id(&self) -> Option<&str> {
+    pub fn user_id(&self) -> Option<&UserId> {
         match self {
             Owner::User(id) => Some(id),
             Owner::Guest(_) => None,
         }
     }
 
-    pub fn guest_id(&self) -> Option<&str> {
+    pub fn guest_id(&self) -> Option<&GuestId> {
         match self {
             Owner::Guest(id) => Some(id),
             Owner::User(_) => None,
@@ -37,7 +38,7 @@ impl Owner {
     }
 
     /// Where the analysis' files live: `users/<user-id>/<id>` or `anonymous/<id>`.
-    pub fn storage_prefix(&self, analysis_id: &str) -> String {
+    pub fn storage_prefix(&self, analysis_id: &AnalysisId) -> String {
         match self {
             Owner::User(user_id) => format!("{}/{analysis_id}", user_files(user_id)),
             Owner::Guest(_) => format!("anonymous/{analysis_id}"),
@@ -46,15 +47,15 @@ impl Owner {
 }
 
 /// The prefix under which all of a user's files live.
-pub fn user_files(user_id: &str) -> String {
+pub fn user_files(user_id: &UserId) -> String {
     format!("users/{user_id}")
 }
 
 /// The requester, as an axum extractor and from inside server functions.
 #[derive(Debug, Clone, Default)]
 pub struct Viewer {
-    pub user_id: Option<String>,
-    pub guest_id: Option<String>,
+    pub user_id: Option<UserId>,
+    pub guest_id: Option<GuestId>,
     pub session: Option<Session>,
     pub client: Option<ClientInfo>,
 }
@@ -67,7 +68,7 @@ impl Viewer {
     ) -> Result<Self, AppError> {
         let accounts = Accounts::new(state, session.clone(), client.clone());
         let user_id = accounts.current_user().await?.map(|u| u.id);
-        let guest_id = session.get::<String>(SESSION_GUEST_ID).await?;
+        let guest_id = session.get::<GuestId>(SESSION_GUEST_ID).await?;
         Ok(Self {
             user_id,
             guest_id,
@@ -94,9 +95,7 @@ impl Viewer {
         if let Some(user_id) = &self.user_id {
             return Owner::User(user_id.clone());
         }
-        let guest_id = self
-            .guest_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string());
+        let guest_id = self.guest_id.get_or_insert_with(GuestId::random);
         Owner::Guest(guest_id.clone())
     }
 
@@ -107,7 +106,7 @@ impl Viewer {
             return Ok(());
         };
         let session = self.session.as_ref().ok_or(AppError::Internal)?;
-        if session.get::<String>(SESSION_GUEST_ID).await?.as_ref() != Some(guest_id) {
+        if session.get::<GuestId>(SESSION_GUEST_ID).await?.as_ref() != Some(guest_id) {
             // The session now holds something worth stealing: a new id, so one planted before
             // (session fixation) does not lead to it.
             session.cycle_id().await?;
@@ -141,9 +140,16 @@ mod tests {
     #[test]
     fn files_of_guests_and_accounts_live_apart() {
         assert_eq!(
-            Owner::Guest("g".into()).storage_prefix("a1"),
+            Owner::Guest(GuestId::from("g".to_string())).storage_prefix(&a1()),
             "anonymous/a1"
         );
-        assert_eq!(Owner::User("u1".into()).storage_prefix("a1"), "users/u1/a1");
+        assert_eq!(
+            Owner::User(UserId::from("u1".to_string())).storage_prefix(&a1()),
+            "users/u1/a1"
+        );
+    }
+
+    fn a1() -> AnalysisId {
+        AnalysisId::from("a1".to_string())
     }
 }

@@ -5,16 +5,20 @@ use sqlx::{any::AnyRow, Row};
 
 use super::owner::{Owner, Viewer};
 use crate::{
-    domain::{analysis::AnalysisStatus, history::HistoryFilter},
+    domain::{
+        analysis::AnalysisStatus,
+        history::HistoryFilter,
+        ids::{AnalysisId, AthleteId, GuestId, UserId},
+    },
     server::db::{Backend, Database},
 };
 use airtime_kinematics::{JumpType, Stage};
 
 #[derive(Debug, Clone)]
 pub struct AnalysisRecord {
-    pub id: String,
-    pub user_id: Option<String>,
-    pub guest_id: Option<String>,
+    pub id: AnalysisId,
+    pub user_id: Option<UserId>,
+    pub guest_id: Option<GuestId>,
     pub status: AnalysisStatus,
     pub jump_type: JumpType,
     pub body_mass_kg: Option<f64>,
@@ -29,7 +33,7 @@ pub struct AnalysisRecord {
     pub created_at: i64,
     pub finished_at: Option<i64>,
     pub expires_at: Option<i64>,
-    pub athlete_id: Option<String>,
+    pub athlete_id: Option<AthleteId>,
 }
 
 const COLUMNS: &str = "id, user_id, guest_id, status, jump_type, body_mass_kg, storage_prefix, \
@@ -47,9 +51,11 @@ impl AnalysisRecord {
         let stage: Option<String> = row.try_get("stage")?;
         let key_frames: Option<String> = row.try_get("key_frames")?;
         Ok(Self {
-            id: row.try_get("id")?,
-            user_id: row.try_get("user_id")?,
-            guest_id: row.try_get("guest_id")?,
+            id: row.try_get::<String, _>("id")?.into(),
+            user_id: row.try_get::<Option<String>, _>("user_id")?.map(Into::into),
+            guest_id: row
+                .try_get::<Option<String>, _>("guest_id")?
+                .map(Into::into),
             status: AnalysisStatus::parse(&status)
                 .ok_or_else(|| decode("status", format!("unknown status {status:?}")))?,
             jump_type: JumpType::from_code(&jump_type)
@@ -73,7 +79,9 @@ impl AnalysisRecord {
             created_at: row.try_get("created_at")?,
             finished_at: row.try_get("finished_at")?,
             expires_at: row.try_get("expires_at")?,
-            athlete_id: row.try_get("athlete_id")?,
+            athlete_id: row
+                .try_get::<Option<String>, _>("athlete_id")?
+                .map(Into::into),
         })
     }
 
@@ -99,7 +107,7 @@ pub fn video_key(prefix: &str) -> String {
 }
 
 pub struct NewAnalysis<'a> {
-    pub id: &'a str,
+    pub id: &'a AnalysisId,
     pub owner: &'a Owner,
     pub jump_type: JumpType,
     pub body_mass_kg: Option<f64>,
@@ -110,7 +118,7 @@ pub struct NewAnalysis<'a> {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub job_max_attempts: i64,
-    pub athlete_id: Option<&'a str>,
+    pub athlete_id: Option<&'a AthleteId>,
 }
 
 /// The analysis and its job, together or not at all.
@@ -159,8 +167,8 @@ pub async fn insert_with_job(
            AND (SELECT COALESCE(SUM(video_bytes), 0) FROM analyses WHERE {column} = $13) + $7 <= $15"
     ))
     .bind(new.id.to_string())
-    .bind(new.owner.user_id().map(str::to_string))
-    .bind(new.owner.guest_id().map(str::to_string))
+    .bind(new.owner.user_id().map(UserId::to_string))
+    .bind(new.owner.guest_id().map(GuestId::to_string))
     .bind(new.jump_type.code())
     .bind(new.body_mass_kg)
     .bind(new.storage_prefix.to_string())
@@ -169,7 +177,7 @@ pub async fn insert_with_job(
     .bind(new.duration_s)
     .bind(new.created_at)
     .bind(new.expires_at)
-    .bind(new.athlete_id.map(str::to_string))
+    .bind(new.athlete_id.map(AthleteId::to_string))
     .bind(owner_key.clone())
     .bind(limits.active)
     .bind(limits.stored_bytes)
@@ -201,10 +209,10 @@ pub async fn insert_with_job(
 }
 
 /// The column that names an owner, and its value.
-fn owner_column(owner: &Owner) -> (&'static str, &String) {
+fn owner_column(owner: &Owner) -> (&'static str, String) {
     match owner {
-        Owner::User(id) => ("user_id", id),
-        Owner::Guest(id) => ("guest_id", id),
+        Owner::User(id) => ("user_id", id.to_string()),
+        Owner::Guest(id) => ("guest_id", id.to_string()),
     }
 }
 
@@ -215,7 +223,7 @@ pub async fn stored_bytes(db: &Database, owner: &Owner) -> Result<i64, sqlx::Err
     sqlx::query(&format!(
         "SELECT CAST(COALESCE(SUM(video_bytes), 0) AS BIGINT) AS n FROM analyses WHERE {column} = $1"
     ))
-    .bind(value.clone())
+    .bind(value)
     .fetch_one(&db.pool)
     .await?
     .try_get("n")
@@ -224,7 +232,7 @@ pub async fn stored_bytes(db: &Database, owner: &Owner) -> Result<i64, sqlx::Err
 /// The analysis if `viewer` owns it and it has not expired.
 pub async fn find_visible(
     db: &Database,
-    id: &str,
+    id: &AnalysisId,
     viewer: &Viewer,
     now: i64,
 ) -> Result<Option<AnalysisRecord>, sqlx::Error> {
@@ -237,8 +245,8 @@ pub async fn find_visible(
          AND (expires_at IS NULL OR expires_at > $4)"
     ))
     .bind(id.to_string())
-    .bind(viewer.user_id.clone())
-    .bind(viewer.guest_id.clone())
+    .bind(viewer.user_id.as_ref().map(UserId::to_string))
+    .bind(viewer.guest_id.as_ref().map(GuestId::to_string))
     .bind(now)
     .fetch_optional(&db.pool)
     .await?
@@ -250,7 +258,7 @@ pub async fn find_visible(
 /// One page of a user's analyses, newest first, narrowed by `filter`.
 pub async fn list_for_user(
     db: &Database,
-    user_id: &str,
+    user_id: &UserId,
     filter: &HistoryFilter,
     limit: i64,
     offset: i64,
@@ -275,14 +283,14 @@ pub async fn list_for_user(
 /// analysis is not theirs. The caller checks the athlete.
 pub async fn assign_athlete(
     db: &Database,
-    id: &str,
-    user_id: &str,
-    athlete_id: Option<&str>,
+    id: &AnalysisId,
+    user_id: &UserId,
+    athlete_id: Option<&AthleteId>,
 ) -> Result<bool, sqlx::Error> {
     changed(
         db,
         sqlx::query("UPDATE analyses SET athlete_id = $1 WHERE id = $2 AND user_id = $3")
-            .bind(athlete_id.map(str::to_string))
+            .bind(athlete_id.map(AthleteId::to_string))
             .bind(id.to_string())
             .bind(user_id.to_string()),
     )
@@ -290,7 +298,7 @@ pub async fn assign_athlete(
 }
 
 /// For workers: the analysis whatever its owner.
-pub async fn find(db: &Database, id: &str) -> Result<Option<AnalysisRecord>, sqlx::Error> {
+pub async fn find(db: &Database, id: &AnalysisId) -> Result<Option<AnalysisRecord>, sqlx::Error> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM analyses WHERE id = $1"))
         .bind(id.to_string())
         .fetch_optional(&db.pool)
@@ -313,7 +321,7 @@ pub async fn count_active(db: &Database, owner: &Owner) -> Result<i64, sqlx::Err
 }
 
 /// Stops an analysis that has not finished; false when it had already finished.
-pub async fn cancel(db: &Database, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn cancel(db: &Database, id: &AnalysisId, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let cancelled = sqlx::query(
         "UPDATE analyses SET status = 'cancelled', finished_at = $1, error_message = NULL \
@@ -338,7 +346,7 @@ pub async fn cancel(db: &Database, id: &str, now: i64) -> Result<bool, sqlx::Err
 }
 
 /// Deletes the row (its job goes with it).
-pub async fn delete(db: &Database, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(db: &Database, id: &AnalysisId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM analyses WHERE id = $1")
         .bind(id.to_string())
         .execute(&db.pool)
@@ -350,7 +358,7 @@ pub async fn delete(db: &Database, id: &str) -> Result<(), sqlx::Error> {
 /// storage prefix, still expiring) and past its expiry. False when a claim got there first.
 pub async fn delete_expired(
     db: &Database,
-    id: &str,
+    id: &AnalysisId,
     prefix: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -372,7 +380,7 @@ pub async fn expired(
     db: &Database,
     now: i64,
     limit: i64,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
+) -> Result<Vec<(AnalysisId, String)>, sqlx::Error> {
     sqlx::query(
         "SELECT id, storage_prefix FROM analyses WHERE expires_at IS NOT NULL AND expires_at <= $1 \
          ORDER BY expires_at LIMIT $2",
@@ -382,11 +390,14 @@ pub async fn expired(
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|row| Ok((row.try_get("id")?, row.try_get("storage_prefix")?)))
+    .map(|row| {
+        let id: String = row.try_get("id")?;
+        Ok((id.into(), row.try_get("storage_prefix")?))
+    })
     .collect()
 }
 
-pub async fn mark_running(db: &Database, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_running(db: &Database, id: &AnalysisId, now: i64) -> Result<bool, sqlx::Error> {
     changed(
         db,
         sqlx::query(
@@ -402,7 +413,7 @@ pub async fn mark_running(db: &Database, id: &str, now: i64) -> Result<bool, sql
 /// Records progress; false when the analysis is no longer running (cancelled or deleted).
 pub async fn record_progress(
     db: &Database,
-    id: &str,
+    id: &AnalysisId,
     stage: Stage,
     fraction: f64,
 ) -> Result<bool, sqlx::Error> {
@@ -418,7 +429,7 @@ pub async fn record_progress(
     .await
 }
 
-pub async fn is_running(db: &Database, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn is_running(db: &Database, id: &AnalysisId) -> Result<bool, sqlx::Error> {
     Ok(
         sqlx::query("SELECT 1 AS one FROM analyses WHERE id = $1 AND status = 'running'")
             .bind(id.to_string())
@@ -431,7 +442,7 @@ pub async fn is_running(db: &Database, id: &str) -> Result<bool, sqlx::Error> {
 /// Stores the result; false when the analysis was cancelled or deleted meanwhile.
 pub async fn finish_done(
     db: &Database,
-    id: &str,
+    id: &AnalysisId,
     result_json: &str,
     key_frames: &[String],
     now: i64,
@@ -452,7 +463,7 @@ pub async fn finish_done(
 
 pub async fn finish_failed(
     db: &Database,
-    id: &str,
+    id: &AnalysisId,
     code: &str,
     message: &str,
     now: i64,
@@ -472,7 +483,7 @@ pub async fn finish_failed(
 }
 
 /// Back in the queue after a failure on our side that will be retried.
-pub async fn requeue(db: &Database, id: &str) -> Result<(), sqlx::Error> {
+pub async fn requeue(db: &Database, id: &AnalysisId) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE analyses SET status = 'queued', stage = NULL, progress = 0 \
          WHERE id = $1 AND status = 'running'",

@@ -11,6 +11,7 @@ use crate::{
     domain::{
         analysis::{AnalysisProgress, AnalysisStatus, AnalysisView},
         history::{ClaimOutcome, HistoryFilter, HistoryPage},
+        ids::{AnalysisId, AthleteId},
     },
     error::{AppError, Field},
     server::{
@@ -45,7 +46,8 @@ impl Analyses {
         if uuid::Uuid::parse_str(id).is_err() {
             return Err(AppError::NotFound);
         }
-        repo::find_visible(&self.state.db, id, &self.viewer, unix_now())
+        let id = AnalysisId::from(id.to_string());
+        repo::find_visible(&self.state.db, &id, &self.viewer, unix_now())
             .await?
             .ok_or(AppError::NotFound)
     }
@@ -63,7 +65,7 @@ impl Analyses {
         };
         Ok(AnalysisView {
             progress: progress_of(&record),
-            id: record.id,
+            id: record.id.to_string(),
             jump_type: record.jump_type,
             body_mass_kg: record.body_mass_kg,
             created_at: record.created_at,
@@ -72,7 +74,7 @@ impl Analyses {
             video_duration_s: record.duration_s,
             result,
             key_frames: record.key_frames,
-            athlete_id: record.athlete_id,
+            athlete_id: record.athlete_id.map(|a| a.to_string()),
             owned_by_account: record.user_id.is_some(),
         })
     }
@@ -108,7 +110,9 @@ impl Analyses {
             Some(user_id) => {
                 let analysis_id =
                     claim::claim_with_token(&self.state, token, user_id, client).await?;
-                Ok(ClaimOutcome::Saved { analysis_id })
+                Ok(ClaimOutcome::Saved {
+                    analysis_id: analysis_id.to_string(),
+                })
             }
             None => {
                 // Only a token of the right shape is worth a session row; anything else is
@@ -138,9 +142,11 @@ impl Analyses {
         let user_id = self
             .viewer
             .user_id
-            .as_deref()
+            .as_ref()
             .ok_or(AppError::SignInRequired)?;
         let record = self.find(id).await?;
+        let athlete_id = athlete_id.map(|a| AthleteId::from(a.to_string()));
+        let athlete_id = athlete_id.as_ref();
         if let Some(athlete_id) = athlete_id {
             athletes::repo::find(&self.state.db, user_id, athlete_id)
                 .await?
@@ -169,7 +175,7 @@ impl Analyses {
             audit::record_analysis(
                 &self.state.db,
                 AuditEvent::AnalysisDeleted,
-                record.user_id.as_deref(),
+                record.user_id.as_ref(),
                 &record.id,
                 client,
             )

@@ -28,6 +28,7 @@ use crate::{
     domain::{
         analysis::{parse_body_mass, UploadAccepted},
         athlete::Athlete,
+        ids::{AnalysisId, AthleteId},
     },
     error::{AppError, Field},
     server::{
@@ -88,7 +89,7 @@ pub async fn upload(
     }
     let info = probe(&state, &temp).await?;
 
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = AnalysisId::random();
     let prefix = owner.storage_prefix(&id);
     let now = unix_now();
     let expires_at = owner
@@ -103,6 +104,7 @@ pub async fn upload(
             AppError::Internal
         })?;
     drop(temp);
+    let athlete_id = athlete.as_ref().map(|a| AthleteId::from(a.id.clone()));
     let new = NewAnalysis {
         id: &id,
         owner: &owner,
@@ -115,7 +117,7 @@ pub async fn upload(
         created_at: now,
         expires_at,
         job_max_attempts: i64::from(state.settings.job_max_attempts),
-        athlete_id: athlete.as_ref().map(|a| a.id.as_str()),
+        athlete_id: athlete_id.as_ref(),
     };
     let admitted = repo::insert_with_job(&state.db, &new, owner_limits(&state, &owner)).await;
     if !matches!(admitted, Ok(repo::Admission::Admitted)) {
@@ -153,7 +155,7 @@ pub async fn upload(
         StatusCode::CREATED,
         Json(UploadAccepted {
             url: format!("/analyses/{id}"),
-            id,
+            id: id.to_string(),
         }),
     ))
 }
@@ -250,7 +252,7 @@ async fn athlete_of(
     };
     let not_yours = || AppError::invalid(Field::Athlete, "Choose one of your athletes.");
     let user_id = owner.user_id().ok_or_else(not_yours)?;
-    athletes::repo::find(&state.db, user_id, athlete_id)
+    athletes::repo::find(&state.db, user_id, &AthleteId::from(athlete_id.to_string()))
         .await?
         .map(Some)
         .ok_or_else(not_yours)
@@ -348,7 +350,7 @@ fn upload_throttle<'a>(
 /// Guests are counted per IP (a new session is free to get); accounts per account.
 fn throttle_key(owner: &Owner, ip: &str) -> String {
     match owner {
-        Owner::User(id) => id.clone(),
+        Owner::User(id) => id.to_string(),
         Owner::Guest(_) => ip.to_string(),
     }
 }

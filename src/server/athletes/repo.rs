@@ -4,7 +4,10 @@ use sqlx::{any::AnyRow, Row};
 use std::collections::HashMap;
 
 use crate::{
-    domain::athlete::{Athlete, NewAthlete, Sex},
+    domain::{
+        athlete::{Athlete, NewAthlete, Sex},
+        ids::{AthleteId, UserId},
+    },
     server::db::Database,
 };
 
@@ -21,11 +24,11 @@ fn from_row(row: &AnyRow) -> Result<Athlete, sqlx::Error> {
 
 pub async fn insert(
     db: &Database,
-    user_id: &str,
+    user_id: &UserId,
     athlete: &NewAthlete,
     now: i64,
 ) -> Result<Athlete, sqlx::Error> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = AthleteId::random().to_string();
     sqlx::query(
         "INSERT INTO athletes (id, user_id, name, body_mass_kg, sex, birth_year, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -48,7 +51,7 @@ pub async fn insert(
     })
 }
 
-pub async fn list(db: &Database, user_id: &str) -> Result<Vec<Athlete>, sqlx::Error> {
+pub async fn list(db: &Database, user_id: &UserId) -> Result<Vec<Athlete>, sqlx::Error> {
     sqlx::query(
         "SELECT id, name, body_mass_kg, sex, birth_year FROM athletes WHERE user_id = $1 \
          ORDER BY name, id",
@@ -62,7 +65,11 @@ pub async fn list(db: &Database, user_id: &str) -> Result<Vec<Athlete>, sqlx::Er
 }
 
 /// The athlete if it is this coach's.
-pub async fn find(db: &Database, user_id: &str, id: &str) -> Result<Option<Athlete>, sqlx::Error> {
+pub async fn find(
+    db: &Database,
+    user_id: &UserId,
+    id: &AthleteId,
+) -> Result<Option<Athlete>, sqlx::Error> {
     sqlx::query(
         "SELECT id, name, body_mass_kg, sex, birth_year FROM athletes WHERE id = $1 AND user_id = $2",
     )
@@ -76,7 +83,10 @@ pub async fn find(db: &Database, user_id: &str, id: &str) -> Result<Option<Athle
 }
 
 /// Id → name of the coach's athletes.
-pub async fn names(db: &Database, user_id: &str) -> Result<HashMap<String, String>, sqlx::Error> {
+pub async fn names(
+    db: &Database,
+    user_id: &UserId,
+) -> Result<HashMap<String, String>, sqlx::Error> {
     Ok(list(db, user_id)
         .await?
         .into_iter()

@@ -7,6 +7,7 @@ use crate::{
         analysis::AnalysisStatus,
         athlete::{Athlete, AthleteProfile, NewAthlete, TrendPoint},
         history::HistoryFilter,
+        ids::{AthleteId, UserId},
     },
     error::AppError,
     server::{analyses::repo as analyses, analyses::Viewer, state::AppState, time::unix_now},
@@ -18,7 +19,7 @@ const TREND_LIMIT: i64 = 500;
 
 pub struct Athletes {
     state: AppState,
-    user_id: String,
+    user_id: UserId,
 }
 
 impl Athletes {
@@ -42,9 +43,13 @@ impl Athletes {
     }
 
     pub async fn profile(&self, id: &str) -> Result<AthleteProfile, AppError> {
-        let athlete = repo::find(&self.state.db, &self.user_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let athlete = repo::find(
+            &self.state.db,
+            &self.user_id,
+            &AthleteId::from(id.to_string()),
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         let filter = HistoryFilter {
             jump_type: None,
             athlete_id: Some(athlete.id.clone()),
@@ -57,7 +62,7 @@ impl Athletes {
             .filter_map(|r| {
                 let result = serde_json::from_str::<Analysis>(r.result_json.as_deref()?).ok()?;
                 Some(TrendPoint {
-                    analysis_id: r.id.clone(),
+                    analysis_id: r.id.to_string(),
                     created_at: r.created_at,
                     jump_type: r.jump_type,
                     jump_height_cm: result.result.metrics.jump_height_m.map(|h| h * 100.0),

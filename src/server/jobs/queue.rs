@@ -5,12 +5,15 @@
 
 use sqlx::Row;
 
-use crate::server::db::{Backend, Database};
+use crate::{
+    domain::ids::AnalysisId,
+    server::db::{Backend, Database},
+};
 
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
     pub id: String,
-    pub analysis_id: String,
+    pub analysis_id: AnalysisId,
     /// Including this one.
     pub attempts: i64,
     pub max_attempts: i64,
@@ -46,7 +49,7 @@ pub async fn claim(
     row.map(|row| {
         Ok(ClaimedJob {
             id: row.try_get("id")?,
-            analysis_id: row.try_get("analysis_id")?,
+            analysis_id: row.try_get::<String, _>("analysis_id")?.into(),
             attempts: row.try_get("attempts")?,
             max_attempts: row.try_get("max_attempts")?,
         })
