@@ -35,19 +35,22 @@ pub fn videos_dir() -> Option<PathBuf> {
 pub fn videos_or_skip(test: &str) -> Option<PathBuf> {
     let dir = videos_dir();
     if dir.is_none() {
-        let why = "../shared/videos/labels.json not found (set AIRTIME_SHARED_VIDEOS)";
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: {why}; CI=true requires it"
-        );
-        say_skipped(&format!("{test}: {why}"));
+        missing(&format!(
+            "{test}: ../shared/videos/labels.json not found (set AIRTIME_SHARED_VIDEOS)"
+        ));
     }
     dir
 }
 
-/// Says a test is skipped where `cargo test` shows it: the harness captures `eprintln!` (and
-/// shows it only for failures), not writes to the stderr handle.
-pub fn say_skipped(what: &str) {
+/// Reports a prerequisite a test cannot run without. Under CI (`CI=true`) it must be there,
+/// so the test fails; elsewhere the test says it skipped, where `cargo test` shows it (the
+/// harness captures `eprintln!` and shows it only for failures, not writes to the stderr
+/// handle).
+pub fn missing(what: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what}; CI=true requires it"
+    );
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
 }

@@ -279,6 +279,12 @@ fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// Keys read from their conventional variable rather than `AIRTIME_<KEY>`.
+const ENV_ALIASES: [(&str, &str); 2] = [
+    ("database_url", "DATABASE_URL"),
+    ("log_format", "LOG_FORMAT"),
+];
+
 /// The defaults, then the file's `[airtime]` table, then the environment.
 fn layered(text: &str, env: &HashMap<String, String>) -> Result<AirtimeTable, ConfigError> {
     let file: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
@@ -294,11 +300,6 @@ fn layered(text: &str, env: &HashMap<String, String>) -> Result<AirtimeTable, Co
         )));
     }
     let airtime = toml::to_string(&airtime).map_err(|e| ConfigError::Parse(e.to_string()))?;
-    // The older names outside the AIRTIME_ prefix.
-    let aliases = [
-        ("database_url", "DATABASE_URL"),
-        ("log_format", "LOG_FORMAT"),
-    ];
     // Keys left out of both take their defaults from `AirtimeTable`'s `serde(default)`.
     let mut builder = config::Config::builder()
         .add_source(config::File::from_str(&airtime, config::FileFormat::Toml))
@@ -307,7 +308,7 @@ fn layered(text: &str, env: &HashMap<String, String>) -> Result<AirtimeTable, Co
                 .try_parsing(true)
                 .source(Some(env.clone().into_iter().collect())),
         );
-    for (key, variable) in aliases {
+    for (key, variable) in ENV_ALIASES {
         builder = builder
             .set_override_option(key, env.get(variable).cloned())
             .map_err(layer_error)?;
@@ -518,11 +519,13 @@ mod tests {
     }
 
     fn environment_variable(key: &str) -> String {
-        match key {
-            "database_url" => "DATABASE_URL".into(),
-            "log_format" => "LOG_FORMAT".into(),
-            _ => format!("AIRTIME_{}", key.to_uppercase()),
-        }
+        ENV_ALIASES
+            .iter()
+            .find(|(aliased, _)| *aliased == key)
+            .map_or_else(
+                || format!("AIRTIME_{}", key.to_uppercase()),
+                |(_, v)| v.to_string(),
+            )
     }
 
     #[test]

@@ -23,8 +23,6 @@ on_both_backends!(
 /// A real server process on its own port, data folder and database.
 struct Server {
     process: Child,
-    /// Whether `process` has been killed and reaped (its pid may belong to another by now).
-    killed: bool,
     base: String,
     data_dir: PathBuf,
     database_url: String,
@@ -69,7 +67,6 @@ impl Server {
             .expect("start airtime serve");
         let server = Server {
             process,
-            killed: false,
             base: format!("http://127.0.0.1:{port}"),
             data_dir,
             database_url,
@@ -93,16 +90,10 @@ impl Server {
         panic!("server on {} not ready", self.base);
     }
 
+    /// SIGKILL, then reap; once reaped, std sends nothing (the pid may belong to another).
     fn kill_9(&mut self) {
-        if self.killed {
-            return;
-        }
-        // SAFETY: kill takes integers only; the pid is our own child, not yet reaped.
-        unsafe {
-            libc::kill(self.process.id() as i32, libc::SIGKILL);
-        }
+        let _ = self.process.kill();
         let _ = self.process.wait();
-        self.killed = true;
     }
 
     async fn restart(mut self) -> Self {
@@ -307,10 +298,11 @@ async fn an_analysis_child_killed_mid_analysis_fails_only_its_job(backend: Backe
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    // SAFETY: kill takes integers only; the pid is the engine child found above.
-    unsafe {
-        libc::kill(ffmpeg_parent, libc::SIGKILL);
-    }
+    let sent = Command::new("kill")
+        .args(["-KILL", &ffmpeg_parent.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -KILL {ffmpeg_parent}");
     let settled = server.settled().await;
     let status = |id: &str| settled.iter().find(|(i, _, _)| i == id).unwrap().clone();
     assert_eq!(status(&killed).1, "failed");

@@ -78,11 +78,7 @@ pub fn postgres_available() -> bool {
     let up = TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(1))
         .is_ok();
     if !up {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "PostgreSQL on 127.0.0.1:5432 is required when CI=true"
-        );
-        crate::clips::say_skipped("the PostgreSQL run: nothing answers on 127.0.0.1:5432");
+        crate::clips::missing("the PostgreSQL run: nothing answers on 127.0.0.1:5432");
     }
     up
 }
